@@ -1,0 +1,3 @@
+from ntkcli.cli import main
+
+main()

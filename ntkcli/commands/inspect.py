@@ -1,0 +1,40 @@
+"""`ntkcli inspect MODEL`: what vLLM resolves for one model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ntkcli import checks, console, render, serialize, sources
+from ntkcli.commands import options as o
+from ntkcli.vllm.pipeline import resolve
+
+
+def inspect(
+    model: o.ModelArg,
+    max_model_len: o.MaxModelLen = None,
+    hf_overrides: o.HfOverrides = None,
+    vllm: o.Vllm = "new",
+    allow_long_max_model_len: o.AllowLong = False,
+    dtype: o.Dtype = "float32",
+    revision: o.Revision = None,
+    token: o.Token = None,
+    cache_dir: o.CacheDir = None,
+    offline: o.Offline = False,
+    refresh: o.Refresh = False,
+    bundled: o.Bundled = False,
+    timeout: o.Timeout = 10.0,
+    format: o.Format = "table",
+) -> None:
+    """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
+    request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
+    raw = sources.load(
+        model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
+    )
+    if raw.source.note:
+        console.note(raw.source.note)
+    resolution = resolve(raw, request)
+    resolution = replace(resolution, findings=tuple(checks.check(resolution)))
+    if format == "json":
+        console.emit_json(serialize.resolution(resolution))
+    else:
+        console.emit(render.inspect_table(resolution))

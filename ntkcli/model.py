@@ -1,0 +1,186 @@
+"""Frozen dataclasses passed between the layers of ntkcli.
+
+Units: every length is a number of token positions; bases (θ, θ') are plain RoPE bases; bytes are
+bytes. Nothing here computes anything beyond trivial derived properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["local", "cache", "hub", "bundled"]
+Severity = Literal["error", "warning", "info"]
+VllmLine = Literal["old", "new"]
+
+# A RoPE base as Python computes it: a float, or a complex number when a negative inner term is
+# raised to a fractional power (SPEC §4.5), or None when no formula applies.
+Base = float | complex
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a config came from."""
+
+    kind: SourceKind
+    path: str  # the config.json that was read
+    revision: str | None = None  # commit sha when known (cache, Hub, some snapshots)
+    snapshot: str | None = None  # "real" or "reconstructed" for bundled snapshots
+    note: str | None = None  # provenance / why this source was used
+
+
+@dataclass(frozen=True)
+class RawConfig:
+    """A config as read from disk or the Hub, untouched: plain JSON, never remote code."""
+
+    model: str
+    source: Source
+    config: Mapping[str, Any]
+    st_config: Mapping[str, Any] | None = None  # sentence-transformers config, if any
+    st_file: str | None = None  # its file name (sentence_bert_config.json, ...)
+
+
+@dataclass(frozen=True)
+class VllmVersion:
+    """Switches that differ between vLLM releases (SPEC §4, version map). Data, not code."""
+
+    line: VllmLine
+    label: str  # what the user asked for: "new", "old", "0.21.0", ...
+    # §4.5: old = constant inner term α²−α+1 and ceil(L·α) rows; new = α·L/T − (α−1) and L rows.
+    dynamic_ntk_uses_trained_length: bool
+    # §4.3: new = T from the config and L = max_model_len; old = L = T and the clamp/re-check.
+    nomic_update: VllmLine
+    # §4.1: vLLM ≤ 0.21 only reads the ST file when it has max_seq_length and do_lower_case.
+    st_needs_do_lower_case: bool
+    # §4.1: 0.33+ does not multiply the derived length by the factor for yarn-like types.
+    yarn_skips_factor: bool
+    # §4.1: old/0.22–0.32 replace the derived length by original_max_position_embeddings for yarn.
+    yarn_uses_original_length: bool
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked vLLM to do with the config."""
+
+    vllm: VllmVersion
+    max_model_len: int | None = None
+    hf_overrides: Mapping[str, Any] = field(default_factory=dict)
+    allow_long_max_model_len: bool = False  # VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something vLLM would log, or an assumption ntkcli made, tied to a pipeline step."""
+
+    step: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """vLLM would stop with this exception (SPEC §4.2, §4.3, §4.4)."""
+
+    error: str  # "ValueError", "KeyError", "AttributeError", "AssertionError", ...
+    message: str
+    step: str
+
+
+@dataclass(frozen=True)
+class DerivedLength:
+    """SPEC §4.1: the maximum length vLLM derives from the config."""
+
+    key: str | None  # config key that gave the length (None: no key, fallback)
+    config_value: int | None  # its value as written
+    factor: float  # RoPE factor multiplied in (1.0 when not applied)
+    factor_applied: bool
+    value: float  # after the factor (a float in vLLM, printed as such in its messages)
+    st_length: int | None  # sentence-transformers max_seq_length, if read
+    st_replaced: bool  # True when that length replaced the derived one
+    final: float  # what vLLM compares max_model_len against (int when the ST length won)
+    fallback: bool = False  # True when no key was present and 2048 (or the user's value) was used
+
+    @property
+    def message_value(self) -> str:
+        """The derived length exactly as vLLM prints it in its refusal message."""
+        return repr(int(self.final)) if self.st_replaced else repr(float(self.final))
+
+
+@dataclass(frozen=True)
+class NomicUpdate:
+    """SPEC §4.3: what the NomicBert config update did."""
+
+    line: VllmLine
+    trained_positions: int  # T
+    trained_from: str  # "max_trained_positions", "class default", "max_position_embeddings", ...
+    assertion_failures: tuple[str, ...] = ()
+    clamped_from: int | None = None  # old: max_model_len before the clamp
+    recheck_limit: DerivedLength | None = None  # old: the re-derived limit
+    ignored_max_model_len_override: int | None = None  # new: flat hf_overrides max_model_len
+
+
+@dataclass(frozen=True)
+class Rotary:
+    """SPEC §4.4–§4.5: the rotary object vLLM builds, as numbers."""
+
+    rope_class: str
+    rope_type: str
+    head_size: int
+    rotary_dim: int
+    max_position: int  # L, get_rope's max_position
+    base: float  # θ as get_rope sees it
+    factor: float | None  # α
+    trained_positions: int | None  # T for the dynamic class, None otherwise
+    inner: float | None  # the dynamic-NTK inner term, when the formula applies
+    exponent: float | None  # d / (d − 2)
+    scaled_base: Base | None  # θ'; equals θ for classes that do not rescale the base
+    cache_rows: int | None  # None when ntkcli does not model that class's cache
+    dtype: str
+    dynamic_formula: bool  # True when θ' comes from the dynamic-NTK formula
+    built: bool = True  # False when vLLM refuses before building it (shown for information)
+    note: str | None = None
+
+    @property
+    def cache_shape(self) -> tuple[int, int] | None:
+        return None if self.cache_rows is None else (self.cache_rows, self.rotary_dim)
+
+    @property
+    def cache_bytes(self) -> int | None:
+        if self.cache_rows is None:
+            return None
+        return self.cache_rows * self.rotary_dim * DTYPE_BYTES.get(self.dtype, 4)
+
+
+DTYPE_BYTES: Mapping[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result (SPEC §7)."""
+
+    id: str
+    severity: Severity
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Everything vLLM would resolve for one config and one request, with every intermediate."""
+
+    raw: RawConfig
+    request: Request
+    model_type: str
+    architectures: tuple[str, ...]
+    normalised_rope: Mapping[str, Any]  # §3 result, before dict overrides
+    rope_parameters: Mapping[str, Any]  # as passed to get_rope
+    derived: DerivedLength | None
+    max_model_len: int | None  # None when vLLM would refuse
+    requested_len: int | None  # the length vLLM was asked for (or picked) before any refusal
+    refusal: Refusal | None
+    nomic: NomicUpdate | None
+    rotary: Rotary | None  # None when no rotary object can be described at all
+    notes: tuple[Note, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    config_values: Mapping[str, Any] = field(default_factory=dict)  # config after flat overrides

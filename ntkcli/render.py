@@ -1,0 +1,187 @@
+"""Rich renderables built from model objects. Never prints, never computes beyond formatting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ntkcli.model import Base, Finding, Resolution
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def fmt_base(value: Base | None) -> str:
+    """Full precision (repr) so numbers can be compared with SPEC to the last digit."""
+    if value is None:
+        return "—"
+    if isinstance(value, complex):
+        return f"{value!r} (complex)"
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    return repr(value)
+
+
+def fmt_int(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def fmt_bytes(value: int | None) -> str:
+    if value is None:
+        return "—"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{value:,} B" if unit == "B" else f"{size:.1f} {unit} ({value:,} B)"
+        size /= 1024
+    return f"{value:,} B"
+
+
+def fmt_dict(value: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v!r}" for k, v in value.items()) + "}" if value else "{}"
+
+
+def _section(table: Table, title: str, rows: Iterable[tuple[str, str | Text]]) -> None:
+    table.add_row(Text(title, style="bold magenta"), "")
+    for key, value in rows:
+        table.add_row(f"  {key}", value)
+    table.add_section()
+
+
+def inspect_table(r: Resolution) -> RenderableType:
+    rot = r.rotary
+    table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    src = r.raw.source
+    source_rows: list[tuple[str, str | Text]] = [
+        ("model", r.raw.model),
+        ("source", src.kind + (f" ({src.snapshot} snapshot)" if src.snapshot else "")),
+        ("path", src.path),
+        ("revision", src.revision or "—"),
+        ("vLLM", f"{r.request.vllm.line} ({r.request.vllm.label})"),
+    ]
+    _section(table, "Source", source_rows)
+    _section(
+        table,
+        "Architecture",
+        [
+            ("model_type", r.model_type or "—"),
+            ("architectures", ", ".join(r.architectures) or "—"),
+            ("head_size", fmt_int(rot.head_size) if rot else "—"),
+            ("rotary_dim", fmt_int(rot.rotary_dim) if rot else "—"),
+        ],
+    )
+    _section(
+        table,
+        "RoPE parameters",
+        [
+            ("normalised", fmt_dict(r.normalised_rope)),
+            ("passed to get_rope", fmt_dict(r.rope_parameters)),
+        ],
+    )
+    d = r.derived
+    length_rows: list[tuple[str, str | Text]] = []
+    if d is not None:
+        key = d.key or "none (fallback)"
+        derived = f"{d.value:g} from {key}"
+        if d.factor_applied and d.factor != 1.0:
+            derived += f" × factor {d.factor:g}"
+        length_rows.append(("derived", derived))
+        length_rows.append(
+            (
+                "sentence-transformers",
+                "—"
+                if d.st_length is None
+                else f"{d.st_length} ({r.raw.st_file}) — replaces the derived length",
+            )
+        )
+    if r.nomic is not None:
+        length_rows.append(
+            ("max_trained_positions (T)", f"{r.nomic.trained_positions} ({r.nomic.trained_from})")
+        )
+        if r.nomic.clamped_from is not None:
+            length_rows.append(
+                ("Nomic clamp", f"{r.nomic.clamped_from} → {r.nomic.trained_positions} (old vLLM)")
+            )
+    length_rows.append(
+        (
+            "max_model_len",
+            Text(fmt_int(r.max_model_len), style="bold")
+            if r.refusal is None
+            else Text("refused", style="bold red"),
+        )
+    )
+    _section(table, "Lengths", length_rows)
+    if rot is not None:
+        built = "" if rot.built else " (not built: vLLM refuses first)"
+        rotary_rows: list[tuple[str, str | Text]] = [
+            ("class", rot.rope_class + built),
+            ("L (max_position)", fmt_int(rot.max_position)),
+            ("θ (base)", fmt_base(rot.base)),
+        ]
+        if rot.dynamic_formula:
+            rotary_rows += [
+                ("α (factor)", fmt_base(rot.factor)),
+                ("T", fmt_int(rot.trained_positions) if rot.trained_positions else "— (old)"),
+                ("inner term", fmt_base(rot.inner)),
+            ]
+        rotary_rows += [
+            ("θ' (scaled base)", Text(fmt_base(rot.scaled_base), style="bold")),
+            (
+                "cache shape",
+                " × ".join(map(str, rot.cache_shape)) if rot.cache_shape else "— (not modelled)",
+            ),
+            ("cache dtype / bytes", f"{rot.dtype} / {fmt_bytes(rot.cache_bytes)}"),
+        ]
+        if rot.note:
+            rotary_rows.append(("note", rot.note))
+        _section(table, "Rotary embedding", rotary_rows)
+    parts: list[RenderableType] = [table]
+    if r.refusal is not None:
+        parts.append(
+            Text(f"vLLM would refuse: {r.refusal.error}: {r.refusal.message}", style="bold red")
+        )
+    if r.notes:
+        parts.append(Text("\n".join(f"· {n.step}: {n.message}" for n in r.notes), style="dim"))
+    if r.findings:
+        parts.append(findings_table(r.findings))
+    return Group(*parts)
+
+
+def findings_table(findings: Iterable[Finding]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("finding", overflow="fold")
+    for f in findings:
+        table.add_row(
+            f.id,
+            Text(f.severity, style=SEVERITY_STYLE[f.severity]),
+            Text(f"{f.message}\nfix: {f.hint}"),
+        )
+    return table
+
+
+def models_table(models: Iterable[Mapping[str, Any]]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("model", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("revision")
+    table.add_column("ST file")
+    for m in models:
+        rev = m.get("revision") or "—"
+        extra = m.get("revisions") or []
+        if extra:
+            rev = f"{str(rev)[:12]} (+{len(extra)} older)"
+        table.add_row(
+            str(m["model"]),
+            str(m.get("kind")),
+            str(rev)[:28],
+            "yes" if m.get("has_sentence_transformers") else "no",
+        )
+    return table

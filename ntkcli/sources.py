@@ -1,0 +1,431 @@
+"""The only file and network I/O of ntkcli: local files and directories, the HF cache, the Hub
+(through huggingface_hub, never hand-written HTTP) and the snapshots bundled in the package.
+
+Configs are read as plain JSON. Code named by `auto_map` is never imported or run (SPEC §2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from ntkcli.errors import ConfigError, HubError, InputError, SourceNotFound, UsageError
+from ntkcli.model import RawConfig, Source
+
+CONFIG_FILE = "config.json"
+# SPEC §2: vLLM looks for these, first found wins.
+ST_FILES = (
+    "sentence_bert_config.json",
+    "sentence_roberta_config.json",
+    "sentence_distilbert_config.json",
+    "sentence_camembert_config.json",
+    "sentence_albert_config.json",
+    "sentence_xlm-roberta_config.json",
+    "sentence_xlnet_config.json",
+)
+MAX_FILE_BYTES = 8 * 1024 * 1024  # real configs are a few KB; refuse anything absurd
+SNAPSHOT_FILE = "snapshot.json"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True)
+class HubOptions:
+    revision: str | None = None
+    token: str | None = None
+    cache_dir: str | None = None
+    offline: bool = False
+    refresh: bool = False  # skip the cache and ask the Hub
+    timeout: float = 10.0
+    bundled: bool = False  # use the bundled snapshot, no cache, no network
+
+
+# -- parsing -------------------------------------------------------------------------------------
+def parse_json_object(data: bytes, where: str) -> dict[str, Any]:
+    """Strict UTF-8 JSON that must be an object; anything else is a one-line ConfigError."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{where} is {len(data)} bytes; a config is never that large",
+            hint="point ntkcli at the model's config.json",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            hint="is this really a config.json?",
+        ) from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{where} is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})",
+            hint="fix the JSON syntax",
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{where} is nested too deeply to be a config", hint="is this really a config.json?"
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{where} must hold a JSON object, got {type(value).__name__}",
+            hint="a config.json is a single {...} object",
+        )
+    return value
+
+
+def read_local_file(path: Path) -> bytes:
+    """Read a regular file, bounded; never block on FIFOs or devices."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise SourceNotFound(
+                f"{path} is a broken symbolic link", hint="point ntkcli at an existing file"
+            ) from None
+        raise SourceNotFound(f"{path} does not exist", hint="check the path") from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", hint="check the path and its permissions"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path} is not a regular file", hint="point ntkcli at a config.json")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{path} is {info.st_size} bytes; a config is never that large",
+            hint="point ntkcli at the model's config.json",
+        )
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", hint="check the file's permissions"
+        ) from None
+
+
+def _st_from(
+    read: Callable[[str], bytes | None], where: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    for name in ST_FILES:
+        data = read(name)
+        if data is not None:
+            return parse_json_object(data, f"{where}/{name}"), name
+    return None, None
+
+
+# -- local ---------------------------------------------------------------------------------------
+def looks_like_path(model: str) -> bool:
+    return (
+        model.startswith((".", "/", "~"))
+        or model.endswith(".json")
+        or os.sep in model.rstrip(os.sep).split(os.sep, 1)[-1]
+        or (os.altsep is not None and os.altsep in model)
+        or Path(model).exists()
+        or Path(model).is_symlink()
+    )
+
+
+def load_local(model: str) -> RawConfig:
+    path = Path(model).expanduser()
+    if path.is_dir():
+        directory, config_path = path, path / CONFIG_FILE
+        if not config_path.exists() and not config_path.is_symlink():
+            raise SourceNotFound(
+                f"{path} has no config.json",
+                hint="point ntkcli at a model directory or a config.json file",
+            )
+    else:
+        directory, config_path = path.parent, path
+    config = parse_json_object(read_local_file(config_path), str(config_path))
+
+    def read_st(name: str) -> bytes | None:
+        candidate = directory / name
+        return read_local_file(candidate) if candidate.is_file() else None
+
+    st_config, st_file = _st_from(read_st, str(directory))
+    source = Source(kind="local", path=str(config_path))
+    return RawConfig(model, source, config, st_config, st_file)
+
+
+# -- bundled snapshots ---------------------------------------------------------------------------
+def _snapshot_root() -> Traversable:
+    return resources.files("ntkcli").joinpath("snapshots")
+
+
+def bundled_models() -> list[dict[str, Any]]:
+    """Every bundled snapshot's metadata (snapshot.json), sorted by model id."""
+    found = []
+    for entry in _snapshot_root().iterdir():
+        meta = entry.joinpath(SNAPSHOT_FILE)
+        if entry.is_dir() and meta.is_file():
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            revisions = entry.joinpath("revisions")
+            info["revisions"] = (
+                sorted(r.name for r in revisions.iterdir()) if (revisions.is_dir()) else []
+            )
+            info["has_sentence_transformers"] = any(entry.joinpath(n).is_file() for n in ST_FILES)
+            found.append(info)
+    return sorted(found, key=lambda i: str(i["model"]).lower())
+
+
+def _snapshot_dir(model: str) -> Traversable | None:
+    entry = _snapshot_root().joinpath(model.replace("/", "__", 1))
+    return entry if entry.joinpath(SNAPSHOT_FILE).is_file() else None
+
+
+def has_bundled(model: str, revision: str | None = None) -> bool:
+    return _bundled_files(model, revision) is not None
+
+
+def _bundled_files(
+    model: str, revision: str | None
+) -> tuple[Traversable, Traversable, dict[str, Any]] | None:
+    entry = _snapshot_dir(model)
+    if entry is None:
+        return None
+    meta = json.loads(entry.joinpath(SNAPSHOT_FILE).read_text(encoding="utf-8"))
+    config_dir = entry
+    if revision not in (None, "main", meta.get("revision")):
+        revisions = entry.joinpath("revisions")
+        matches = (
+            [r for r in revisions.iterdir() if r.name.startswith(str(revision))]
+            if (revisions.is_dir() and len(str(revision)) >= 7)
+            else []
+        )
+        if len(matches) != 1:
+            return None
+        config_dir = matches[0]
+        meta = {**meta, "revision": matches[0].name}
+    return entry, config_dir, meta
+
+
+def load_bundled(model: str, revision: str | None = None, why: str | None = None) -> RawConfig:
+    found = _bundled_files(model, revision)
+    if found is None:
+        raise SourceNotFound(
+            f"no bundled snapshot of {model}" + (f" at revision {revision}" if revision else ""),
+            hint="`ntkcli models` lists the bundled snapshots",
+        )
+    entry, config_dir, meta = found
+    config_file = config_dir.joinpath(CONFIG_FILE)
+    config = parse_json_object(config_file.read_bytes(), f"bundled {model}/config.json")
+
+    def read_st(name: str) -> bytes | None:
+        candidate = entry.joinpath(name)
+        return candidate.read_bytes() if candidate.is_file() else None
+
+    st_config, st_file = _st_from(read_st, f"bundled {model}")
+    kind = meta.get("kind", "real")
+    label = (
+        "a reconstructed snapshot, not the published file"
+        if kind == "reconstructed"
+        else ("a byte-exact copy of the published file")
+    )
+    note = f"using the bundled snapshot of {model} ({label})"
+    if why:
+        note = f"{why}; {note}"
+    source = Source(
+        kind="bundled",
+        path=str(config_file),
+        revision=meta.get("revision"),
+        snapshot=kind,
+        note=note,
+    )
+    return RawConfig(model, source, config, st_config, st_file)
+
+
+# -- Hugging Face cache and Hub ------------------------------------------------------------------
+class _Unreachable(Exception):
+    """The Hub could not be reached (network, timeout, 5xx, offline)."""
+
+
+def _revision_of(path: str) -> str | None:
+    parent = Path(path).parent.name
+    return parent if _SHA.match(parent) else None
+
+
+def _hub_error(exc: Exception, repo_id: str, revision: str | None, token: bool) -> Exception:
+    """Map huggingface_hub's exceptions to ntkcli's, each with a hint. Never echoes a token."""
+    from huggingface_hub import errors
+
+    if isinstance(exc, errors.GatedRepoError):
+        return HubError(
+            f"{repo_id} is gated: access was refused",
+            hint="accept the model's conditions on its Hub page, then log in with "
+            "`hf auth login` or pass --token",
+        )
+    if isinstance(exc, errors.RepositoryNotFoundError):
+        hint = "check the model id" + (
+            "" if token else "; for a private repository log in or pass --token"
+        )
+        return HubError(f"{repo_id} was not found on the Hub (or you lack access)", hint=hint)
+    if isinstance(exc, errors.RevisionNotFoundError):
+        return HubError(
+            f"revision {revision!r} does not exist in {repo_id}",
+            hint="check --revision: a branch, a tag or a commit sha",
+        )
+    if isinstance(exc, errors.RemoteEntryNotFoundError):
+        return SourceNotFound(
+            f"{repo_id} has no config.json" + (f" at revision {revision}" if revision else ""),
+            hint="is this a model repository? check the id and --revision",
+        )
+    if isinstance(exc, errors.DisabledRepoError):
+        return HubError(f"{repo_id} has been disabled on the Hub", hint="use another model")
+    if isinstance(exc, errors.HfHubHTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        if status in (401, 403):
+            return HubError(
+                f"the Hub refused access to {repo_id} (HTTP {status})",
+                hint="log in with `hf auth login` or pass --token",
+            )
+        if status is not None and status < 500 and status != 429:
+            return HubError(
+                f"the Hub answered HTTP {status} for {repo_id}",
+                hint="check the model id and --revision",
+            )
+    return _Unreachable(_short(exc))
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return f"{type(exc).__name__}: {first[:160]}"
+
+
+def _iter_cached(repo_id: str, filename: str, opts: HubOptions) -> Iterator[str | bool]:
+    """Yield the cached path, or False when the cache knows the file does not exist."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.file_download import _CACHED_NO_EXIST
+
+    try:
+        found = try_to_load_from_cache(
+            repo_id, filename, cache_dir=opts.cache_dir, revision=opts.revision
+        )
+    except Exception:  # a malformed cache entry is a cache miss, not a crash
+        found = None
+    if isinstance(found, str):
+        yield found
+    elif found is _CACHED_NO_EXIST:
+        yield False
+
+
+def _download(repo_id: str, filename: str, opts: HubOptions) -> str:
+    """One file from the Hub: a single HEAD without retries first (huggingface_hub's own
+    get_hf_file_metadata), so an unreachable Hub fails fast instead of backing off for ~25 s."""
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+
+    token: str | bool | None = opts.token if opts.token else None
+    get_hf_file_metadata(
+        hf_hub_url(repo_id, filename, revision=opts.revision), token=token, timeout=opts.timeout
+    )
+    return str(
+        hf_hub_download(
+            repo_id,
+            filename,
+            revision=opts.revision,
+            token=token,
+            cache_dir=opts.cache_dir,
+            etag_timeout=opts.timeout,
+        )
+    )
+
+
+def _fetch(
+    repo_id: str, filename: str, opts: HubOptions, use_network: bool
+) -> tuple[str | None, str]:
+    """(path or None when absent, "cache" | "hub")."""
+    if not opts.refresh:
+        for cached in _iter_cached(repo_id, filename, opts):
+            return (cached if isinstance(cached, str) else None), "cache"
+    if not use_network:
+        return None, "cache"
+    from huggingface_hub import errors
+
+    try:
+        return _download(repo_id, filename, opts), "hub"
+    except errors.RemoteEntryNotFoundError:
+        if filename != CONFIG_FILE:
+            return None, "hub"  # SPEC §2: a missing sentence-transformers file is not an error
+        raise
+    except (errors.OfflineModeIsEnabled, errors.LocalEntryNotFoundError) as exc:
+        raise _Unreachable(_short(exc)) from None
+
+
+def hub_offline(opts: HubOptions) -> bool:
+    if opts.offline:
+        return True
+    value = os.environ.get("HF_HUB_OFFLINE", "").strip().upper()
+    return value in ("1", "ON", "YES", "TRUE")
+
+
+def load_hub(model: str, opts: HubOptions) -> RawConfig:
+    offline = hub_offline(opts)
+    try:
+        path, kind = _fetch(model, CONFIG_FILE, opts, use_network=not offline)
+    except _Unreachable as exc:
+        return _fallback(model, opts, f"the Hub could not be reached ({exc})")
+    except Exception as exc:
+        mapped = _hub_error(exc, model, opts.revision, bool(opts.token))
+        if isinstance(mapped, _Unreachable):
+            return _fallback(model, opts, f"the Hub could not be reached ({mapped})")
+        raise mapped from None
+    if path is None:
+        why = "offline and not in the HF cache" if offline else "config.json is not in the cache"
+        return _fallback(model, opts, why)
+
+    config = parse_json_object(read_local_file(Path(path)), f"{model}/config.json")
+    network = not offline
+    notes: list[str] = []
+
+    def read_st(name: str) -> bytes | None:
+        nonlocal network
+        try:
+            st_path, _ = _fetch(model, name, opts, use_network=network)
+        except Exception as exc:
+            # The config is there; a Hub hiccup on an optional file is a note, not an error.
+            network = False
+            notes.append(f"could not check {name} on the Hub ({_short(exc)})")
+            return None
+        return read_local_file(Path(st_path)) if st_path else None
+
+    st_config, st_file = _st_from(read_st, model)
+    source = Source(
+        kind="cache" if kind == "cache" else "hub",
+        path=path,
+        revision=_revision_of(path),
+        note="; ".join(notes) or None,
+    )
+    return RawConfig(model, source, config, st_config, st_file)
+
+
+def _fallback(model: str, opts: HubOptions, why: str) -> RawConfig:
+    if has_bundled(model, opts.revision):
+        return load_bundled(model, opts.revision, why=why)
+    hint = "pass a local directory or config.json, or run online once to fill the HF cache"
+    if has_bundled(model):
+        hint = f"a bundled snapshot exists for another revision: drop --revision {opts.revision}"
+    raise HubError(f"{model}: {why}", hint=hint + "; `ntkcli models` lists bundled snapshots")
+
+
+# -- entry point ---------------------------------------------------------------------------------
+def load(model: str, opts: HubOptions) -> RawConfig:
+    """A path, a Hub id (cache first, then the Hub, then the bundled snapshot), or a snapshot."""
+    if opts.bundled:
+        return load_bundled(model, opts.revision)
+    if looks_like_path(model):
+        return load_local(model)
+    if not _HUB_ID.match(model) or ".." in model or "--" in model:
+        raise UsageError(
+            f"{model!r} is neither an existing path nor a Hub model id",
+            hint="use org/name for the Hub, or a path to a directory or config.json",
+        )
+    return load_hub(model, opts)

@@ -1,0 +1,193 @@
+"""SPEC §4.1–§4.2: the max length vLLM derives from a config, and the check of the user's value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ntkcli.errors import ConfigError
+from ntkcli.model import DerivedLength, Note, VllmVersion
+from ntkcli.vllm.hf_config import HFConfig
+from ntkcli.vllm.rope_params import VllmRaises, primary_layer
+
+STEP = "derive max length"
+
+# §4.1, in vLLM's order: the first key with the smallest value is the one named in messages.
+LENGTH_KEYS = (
+    "max_position_embeddings",
+    "n_positions",
+    "max_seq_len",
+    "seq_length",
+    "model_max_length",
+    "max_target_positions",
+    "max_sequence_length",
+    "max_seq_length",
+    "seq_len",
+)
+FALLBACK_LENGTH = 2048
+NO_FACTOR_TYPES = frozenset({"su", "longrope", "llama3"})
+YARN_TYPES = frozenset({"yarn", "deepseek_yarn", "deepseek_llama_scaling"})
+
+REFUSAL_TAIL = (
+    " To allow overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. "
+    "VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution. If the model uses relative "
+    "position encoding (RoPE), positions exceeding derived_max_model_len lead to nan. If the model "
+    "uses absolute position encoding, positions exceeding derived_max_model_len will cause a CUDA "
+    "array out-of-bounds error."
+)
+
+
+def rope_factor(params: Mapping[str, Any], where: str) -> float | None:
+    """The `factor` of rope parameters; None when absent or null (counts as 1.0)."""
+    value = params.get("factor")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ConfigError(
+            f"{where}: rope 'factor' must be a number, got {value!r}",
+            hint="set rope_parameters.factor to a number such as 2.0",
+        )
+    if abs(value) == float("inf"):
+        raise ConfigError(f"{where}: rope 'factor' must be finite, got {value!r}")
+    return float(value)
+
+
+def st_length(st_config: Mapping[str, Any] | None, version: VllmVersion) -> int | None:
+    """The sentence-transformers max_seq_length vLLM would use, if any."""
+    if not st_config or "max_seq_length" not in st_config:
+        return None
+    if version.st_needs_do_lower_case and "do_lower_case" not in st_config:
+        return None
+    value = st_config["max_seq_length"]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise ConfigError(
+            f"sentence-transformers config: 'max_seq_length' must be a positive integer, "
+            f"got {value!r}",
+            hint="fix max_seq_length in sentence_bert_config.json",
+        )
+    return value
+
+
+def derive_max_len(
+    cfg: HFConfig,
+    rope_parameters: Mapping[str, Any],
+    st_config: Mapping[str, Any] | None,
+    version: VllmVersion,
+    user_len: int | None,
+) -> tuple[DerivedLength, list[Note]]:
+    notes: list[Note] = []
+    key: str | None = None
+    best: int | None = None
+    for name in LENGTH_KEYS:
+        length = cfg.int_or_none(name)
+        if length is not None and (best is None or length < best):
+            key, best = name, length
+    model_max_length = cfg.get("model_max_length")
+    if model_max_length:
+        key, best = "model_max_length", cfg.check_int("model_max_length", model_max_length)
+
+    if best is None and user_len is not None:
+        # vLLM returns the user's value as is, unchecked and unscaled.
+        notes.append(Note(STEP, f"no length key in the config; the user's {user_len} is used"))
+        d = DerivedLength(
+            None, None, 1.0, False, float(user_len), None, False, float(user_len), fallback=True
+        )
+        return d, notes
+    fallback = best is None
+    if best is None:
+        notes.append(
+            Note(
+                STEP,
+                f"The model's config.json does not contain any of the following keys to "
+                f"determine the original maximum length of the model: {list(LENGTH_KEYS)}. "
+                f"Assuming the model's maximum length is {FALLBACK_LENGTH}.",
+            )
+        )
+        best = FALLBACK_LENGTH
+
+    _, params = primary_layer(rope_parameters)
+    value = float(best)
+    factor, applied = 1.0, False
+    if params and cfg.model_type.find("gemma3") < 0:
+        if "rope_type" not in params:
+            # vLLM indexes rope_parameters["rope_type"]: a dict override spelled with "type".
+            raise VllmRaises("KeyError", "'rope_type'", STEP)
+        rope_type = params["rope_type"]
+        skip = rope_type in NO_FACTOR_TYPES or (
+            version.yarn_skips_factor and rope_type in YARN_TYPES
+        )
+        if not skip:
+            if rope_type == "yarn" and version.yarn_uses_original_length:
+                original = params.get("original_max_position_embeddings")
+                if original is not None:
+                    value = float(cfg.check_int("original_max_position_embeddings", original))
+            raw_factor = rope_factor(params, "rope_parameters")
+            if "factor" in params and raw_factor is None:
+                notes.append(Note(STEP, "rope factor is null; vLLM treats it as 1.0"))
+            factor = 1.0 if raw_factor is None else raw_factor
+            value *= factor
+            applied = True
+
+    st = st_length(st_config, version)
+    final = float(st) if st is not None else value
+    derived = DerivedLength(
+        key=key,
+        config_value=None if fallback else best,
+        factor=factor,
+        factor_applied=applied,
+        value=value,
+        st_length=st,
+        st_replaced=st is not None,
+        final=final,
+        fallback=fallback,
+    )
+    if st is not None and st != value:
+        notes.append(
+            Note(
+                STEP,
+                f"sentence-transformers max_seq_length {st} replaces the derived length {value:g}",
+            )
+        )
+    return derived, notes
+
+
+def default_max_model_len(derived: DerivedLength, rope_parameters: Mapping[str, Any]) -> int:
+    """§4.2: no user value: the derived length (longrope: original_max_position_embeddings)."""
+    _, params = primary_layer(rope_parameters)
+    if params.get("rope_type") == "longrope":
+        original = params.get("original_max_position_embeddings")
+        if isinstance(original, int) and not isinstance(original, bool) and original > 0:
+            return original
+    return int(derived.final)
+
+
+def check_user_len(
+    requested: int,
+    derived: DerivedLength,
+    cfg: HFConfig,
+    allow_long: bool,
+) -> tuple[str | None, list[Note]]:
+    """§4.2: None when vLLM accepts `requested`, else the ValueError message it raises."""
+    if requested <= derived.final:
+        return None, []
+    model_max_length = cfg.get("model_max_length")
+    if (
+        isinstance(model_max_length, (int, float))
+        and not isinstance(model_max_length, bool)
+        and (requested <= model_max_length)
+    ):
+        return None, []
+    message = (
+        f"User-specified max_model_len ({requested}) is greater than the derived max_model_len "
+        f"({derived.key}={derived.message_value} or model_max_length={model_max_length!r} in "
+        "model's config.json)."
+    )
+    if allow_long:
+        return None, [
+            Note(
+                STEP, message + " Make sure the value is correct and within the model context size."
+            )
+        ]
+    return message + REFUSAL_TAIL, []

@@ -1,0 +1,89 @@
+"""Shared fixtures: hermetic environment (temporary HF cache, offline by default, fixed terminal
+width, no colour) and two ways to run the CLI: in-process (fast) and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ntkcli.cli import app
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "configs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TEST_ENV = {
+    "NTKCLI_WIDTH": "100",
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty HF home and never reaches a real network."""
+    home = tmp_path_factory.mktemp("hf_home")
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "VLLM_ALLOW_LONG_MAX_MODEL_LEN"):
+        monkeypatch.delenv(key, raising=False)
+    return home
+
+
+def cli(*args: str, env: Mapping[str, str] | None = None) -> Run:
+    """Run the CLI in-process (Typer's CliRunner) with stdout and stderr kept apart."""
+    result = CliRunner().invoke(app, list(args), env=dict(env or {}), catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def cli_json(*args: str) -> Any:
+    run = cli(*args, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    return run.json()
+
+
+def ntkcli_executable() -> list[str]:
+    exe = shutil.which("ntkcli", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "ntkcli"]
+
+
+def cli_subprocess(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    cwd: str | Path | None = None,
+) -> Run:
+    """Run the installed console script in a fresh process (real imports, real exit codes)."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(
+        [*ntkcli_executable(), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
