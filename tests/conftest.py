@@ -74,9 +74,11 @@ def cli_subprocess(
     env: Mapping[str, str] | None = None,
     timeout: float = 60,
     cwd: str | Path | None = None,
+    inherit: bool = True,
 ) -> Run:
-    """Run the installed console script in a fresh process (real imports, real exit codes)."""
-    full_env = {**os.environ, **(env or {})}
+    """Run the installed console script in a fresh process (real imports, real exit codes).
+    With inherit=False, `env` is the whole environment (e.g. FakeHub.env's scrubbed one)."""
+    full_env = {**os.environ, **(env or {})} if inherit else dict(env or {})
     proc = subprocess.run(
         [*ntkcli_executable(), *args],
         capture_output=True,

@@ -47,7 +47,16 @@ MAX_SANE_LENGTH = 2**31 - 1
 
 
 def _describe(value: Any) -> str:
-    kind = "a boolean" if isinstance(value, bool) else f"a {type(value).__name__}"
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+        type(None): "null",
+    }
+    kind = names.get(type(value), type(value).__name__)
     text = repr(value)
     if len(text) > 40:
         text = text[:37] + "..."
@@ -64,7 +73,12 @@ class HFConfig:
         overridden: Iterable[str] = (),
     ) -> None:
         model_type = values.get("model_type", "")
-        self.model_type: str = model_type if isinstance(model_type, str) else ""
+        if not isinstance(model_type, str):
+            raise ConfigError(
+                f"{origin}: 'model_type' must be a string, got {_describe(model_type)}",
+                hint="fix 'model_type' in config.json",
+            )
+        self.model_type: str = model_type
         self.is_nomic = self.model_type == "nomic_bert"
         resolved = dict(values)
         if self.is_nomic:
@@ -112,6 +126,7 @@ class HFConfig:
         return "hf_overrides" if self._key(key) in self.overridden else self.origin
 
     def _bad(self, key: str, value: Any, expected: str) -> ConfigError:
+        key = self._key(key)  # name the key as the config spells it (n_head, not its alias)
         return ConfigError(
             f"{self.where(key)}: '{key}' must be {expected}, got {_describe(value)}",
             hint=f"fix '{key}' in the config or override it with --hf-overrides",

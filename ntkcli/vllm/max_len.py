@@ -81,7 +81,7 @@ def derive_max_len(
     key: str | None = None
     best: int | None = None
     for name in LENGTH_KEYS:
-        length = cfg.int_or_none(name)
+        length = cfg.int_or_none(name, minimum=0)
         if length is not None and (best is None or length < best):
             key, best = name, length
     model_max_length = cfg.get("model_max_length")
@@ -130,6 +130,14 @@ def derive_max_len(
             value *= factor
             applied = True
 
+    if value <= 0:
+        # vLLM does not check this; nothing it builds from a non-positive length works.
+        raise VllmRaises(
+            "ValueError",
+            f"the derived max_model_len is {value!r} (rope factor {factor!r}): not a usable "
+            "length (ntkcli's check; vLLM itself does not validate it)",
+            STEP,
+        )
     st = st_length(st_config, version)
     final = float(st) if st is not None else value
     derived = DerivedLength(
