@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import Run, cli, cli_subprocess
 
 SNAP = Path(__file__).resolve().parents[1] / "ntkcli" / "snapshots"

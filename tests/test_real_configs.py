@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import cli_json
 
 SNAP = Path(__file__).resolve().parents[1] / "ntkcli" / "snapshots"

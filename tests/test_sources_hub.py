@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hub_server import FakeHub, FakeRepo, fake_commit_sha
-
 from conftest import Run, cli_subprocess
+from hub_server import FakeHub, FakeRepo, fake_commit_sha
 
 SNAP = Path(__file__).resolve().parents[1] / "ntkcli" / "snapshots"
 V1 = "nomic-ai/nomic-embed-text-v1"

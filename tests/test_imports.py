@@ -1,0 +1,55 @@
+"""Start-up stays light: the everyday commands never import torch or transformers (issue #2, #7).
+
+Each case runs ntkcli's real entry point in a fresh interpreter and reports which heavy modules
+ended up in sys.modules. Not a timed test: the benchmark script measures time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("torch", "transformers", "matplotlib", "numpy")
+
+PROBE = """
+import json, sys
+args, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.argv = ["ntkcli", *args]
+from ntkcli.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("IMPORTED=" + json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def imported(*args: str) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(args)), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("IMPORTED=")]
+    assert line, proc.stderr
+    result: list[str] = json.loads(line[-1].removeprefix("IMPORTED="))
+    return result
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["inspect", "nomic-ai/nomic-embed-text-v1", "--bundled"],
+        ["inspect", "nomic-ai/nomic-embed-text-v1", "--bundled", "--format", "json"],
+        ["inspect", "internlm/internlm2-chat-7b", "--bundled", "--vllm", "old"],
+        ["models"],
+    ],
+)
+def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
+    assert imported(*args) == []
