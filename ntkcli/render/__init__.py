@@ -174,14 +174,14 @@ def models_table(models: Iterable[Mapping[str, Any]]) -> Table:
     table.add_column("revision")
     table.add_column("ST file")
     for m in models:
-        rev = m.get("revision") or "—"
+        rev = str(m.get("revision") or "—")[:12]
         extra = m.get("revisions") or []
         if extra:
-            rev = f"{str(rev)[:12]} (+{len(extra)} older)"
+            rev = f"{rev} (+{len(extra)} other)"
         table.add_row(
             str(m["model"]),
             str(m.get("kind")),
-            str(rev)[:28],
+            rev,
             "yes" if m.get("has_sentence_transformers") else "no",
         )
     return table
