@@ -13,8 +13,12 @@ from typing import Any, TypeVar
 import typer
 
 from ntkcli import __version__, console
+from ntkcli.commands.compare import compare
+from ntkcli.commands.diff import diff
 from ntkcli.commands.inspect import inspect
 from ntkcli.commands.models import models
+from ntkcli.commands.plot import plot
+from ntkcli.commands.validate import validate
 from ntkcli.errors import EXIT_INTERNAL, NtkcliError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +46,10 @@ def guarded(command: F) -> F:
             raise typer.Exit(code=exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # `ntkcli … | head`: the reader left; stop quietly, as git and coreutils do.
+            console.silence_stdout()
+            raise typer.Exit(code=0) from None
         except Exception as exc:  # a bug in ntkcli: still one line, and a distinct code
             console.error(
                 f"internal error: {type(exc).__name__}: {exc}",
@@ -67,7 +75,7 @@ def main_options(
     """ntkcli: RoPE resolution inspector and validator for vLLM."""
 
 
-COMMANDS: list[Callable[..., Any]] = [inspect, models]
+COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate]
 for _command in COMMANDS:
     app.command()(guarded(_command))
 

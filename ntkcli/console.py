@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 from rich.console import Console, RenderableType
@@ -35,8 +36,31 @@ def note(message: str) -> None:
     )
 
 
+def track(items: Sequence[str], description: str, show: bool) -> Iterator[str]:
+    """Yield `items`, with a Rich progress bar on stderr when `show` (never on stdout)."""
+    err = _console(stderr=True)
+    if not show or not err.is_terminal:  # no stray control codes in logs and pipes
+        yield from items
+        return
+    from rich.progress import track as rich_track
+
+    yield from rich_track(items, description=description, console=err, transient=True)
+
+
+def status(message: str) -> None:
+    """A plain summary line on stderr (e.g. validate's '3 inputs: 2 errors, …')."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 def error(message: str, hint: str | None) -> None:
     """The one-line error of every failure: `Error: … (hint: …)` on stderr."""
     line = f"Error: {message}" + (f" (hint: {hint})" if hint else "")
     sys.stderr.write(" ".join(line.split()) + "\n")
     sys.stderr.flush()
+
+
+def silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

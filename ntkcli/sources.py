@@ -419,7 +419,7 @@ def _fallback(model: str, opts: HubOptions, why: str) -> RawConfig:
 # -- entry point ---------------------------------------------------------------------------------
 def load(model: str, opts: HubOptions) -> RawConfig:
     """A path, a Hub id (cache first, then the Hub, then the bundled snapshot), or a snapshot."""
-    if opts.bundled:
+    if opts.bundled and not looks_like_path(model):
         return load_bundled(model, opts.revision)
     if looks_like_path(model):
         return load_local(model)

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import ntkcli_executable
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

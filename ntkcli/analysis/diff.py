@@ -1,0 +1,508 @@
+"""`ntkcli diff`: vLLM before and after PR #41277 side by side (SPEC §4.4–§4.5, §6).
+
+Two modes:
+- model: the whole pipeline (ntkcli.vllm.pipeline.resolve) run once as old vLLM (≤ 0.21) and
+  once as new vLLM (≥ 0.22), for the same config and request;
+- bare parameters: DynamicNTKScalingRotaryEmbedding alone, from θ, α, d, L and T (SPEC §4.5):
+  old builds ceil(L·α) rows with the constant inner term α² − α + 1; new builds L rows with
+  α·L/T − (α − 1).
+
+Each side gets the real torch cache's properties (ntkcli.rope.cache) when its cache is one ntkcli
+computes and the whole computation fits the memory budget; otherwise shapes only, with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from ntkcli.errors import UsageError
+from ntkcli.model import Base, RawConfig, Refusal, Request, Resolution, Rotary, VllmLine
+from ntkcli.rope import ntk
+from ntkcli.rope.cache import (
+    DEFAULT_MAX_BYTES,
+    DIFF_TOLERANCE,
+    SUPPORTED_DTYPES,
+    CacheDelta,
+    CacheSpec,
+    CacheStats,
+    measure,
+    whole_cache_bytes,
+)
+from ntkcli.vllm.pipeline import resolve
+from ntkcli.vllm.versions import parse_vllm_version
+
+DiffMode = Literal["model", "bare"]
+DYNAMIC = "DynamicNTKScalingRotaryEmbedding"
+# Classes whose cache is `_compute_cos_sin_cache` of the base class with θ' and `rows` rows.
+# Linear, YaRN, Llama3, LongRoPE, … change t or inv_freq: ntkcli reports their shapes only.
+COMPUTED_CLASSES = frozenset({"RotaryEmbedding", DYNAMIC})
+MAX_LENGTH = 2**31 - 1
+MAX_LENGTHS = 64
+
+
+@dataclass(frozen=True)
+class BareParams:
+    """Bare-parameter mode inputs (SPEC §1 symbols)."""
+
+    base: float  # θ
+    factor: float  # α
+    rotary_dim: int  # d
+    max_position: int  # L
+    trained_positions: int  # T (new vLLM only)
+    head_size: int  # H ≥ d; informational (the cache has d columns)
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """θ' as text, symbolic and with the numbers substituted, so a reader sees why."""
+
+    symbolic: str
+    substituted: str  # the formula with the numbers in it
+    evaluated: str  # "= θ · inner^e = θ'"
+    rows: str  # how the cache's row count comes about
+    explanation: str | None = None  # what an unusual inner term does (≤ 0, < 1)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One vLLM version's result."""
+
+    line: VllmLine
+    rotary: Rotary | None
+    formula: Formula | None
+    resolution: Resolution | None = None  # model mode only
+    cache: CacheStats | None = None  # the real torch cache's properties, when computed
+    cache_note: str | None = None  # why the cache was not computed
+
+    @property
+    def refusal(self) -> Refusal | None:
+        return None if self.resolution is None else self.resolution.refusal
+
+    @property
+    def max_model_len(self) -> int | None:
+        return None if self.resolution is None else self.resolution.max_model_len
+
+    @property
+    def positions_past_cache(self) -> int | None:
+        """Model mode: how many served positions index past the cache end (SPEC §4.4, R03)."""
+        shape = self.cache_shape
+        if self.max_model_len is None or shape is None:
+            return None
+        return max(0, self.max_model_len - shape[0])
+
+    @property
+    def scaled_base(self) -> Base | None:
+        return None if self.rotary is None else self.rotary.scaled_base
+
+    @property
+    def cache_shape(self) -> tuple[int, int] | None:
+        return None if self.rotary is None else self.rotary.cache_shape
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The budget check, made before any tensor exists (ntkcli.rope.cache.whole_cache_bytes)."""
+
+    budget: int
+    estimated: int | None  # bytes vLLM needs to build the caches to compute; None: none to build
+    computed: bool
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    mode: DiffMode
+    model: str | None
+    length: int | None  # the served length of a --lengths row
+    old: Side
+    new: Side
+    delta: CacheDelta | None
+    delta_note: str | None
+    differences: tuple[str, ...]  # names of the fields where old and new differ
+    memory: Memory
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.differences)
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def bare_params(
+    base: float | None,
+    factor: float | None,
+    rotary_dim: int | None,
+    max_position: int | None,
+    trained_positions: int | None,
+    head_size: int | None,
+    dtype: str,
+) -> BareParams:
+    """Validate bare numbers; every problem is a usage error (exit 2) that says why."""
+    missing = [
+        flag
+        for flag, value in (
+            ("--base", base),
+            ("--factor", factor),
+            ("--rotary-dim", rotary_dim),
+            ("--max-position", max_position),
+            ("--max-trained-positions", trained_positions),
+        )
+        if value is None
+    ]
+    if missing:
+        raise UsageError(
+            f"bare-parameter mode needs {', '.join(missing)}",
+            hint="give --base θ --factor α --rotary-dim d --max-position L "
+            "--max-trained-positions T (or --lengths instead of --max-position)",
+        )
+    assert base is not None and factor is not None and rotary_dim is not None
+    assert max_position is not None and trained_positions is not None
+    if not math.isfinite(base) or base <= 0:
+        raise UsageError(
+            f"--base must be a finite number > 0, got {base!r}",
+            hint="RoPE bases are positive, e.g. 10000 (SPEC R11)",
+        )
+    if not math.isfinite(factor) or factor <= 0:
+        raise UsageError(
+            f"--factor must be a finite number > 0, got {factor!r}",
+            hint="dynamic-NTK factors are positive, e.g. 2.0 (SPEC R11)",
+        )
+    if rotary_dim < 1:
+        raise UsageError(f"--rotary-dim must be an integer ≥ 1, got {rotary_dim}")
+    if rotary_dim == 2:
+        raise UsageError(
+            "--rotary-dim 2 makes the NTK exponent d/(d − 2) a division by zero: vLLM raises "
+            "ZeroDivisionError building DynamicNTKScalingRotaryEmbedding, in both versions",
+            hint="use an even rotary dim ≥ 4 (SPEC R11)",
+        )
+    if rotary_dim % 2:
+        raise UsageError(
+            f"--rotary-dim must be even, got {rotary_dim}: the cache is a cos half and a sin half",
+            hint="use an even rotary dim ≥ 4 (SPEC R11)",
+        )
+    if dtype not in SUPPORTED_DTYPES:
+        raise UsageError(f"--dtype {dtype!r} is not one of {', '.join(SUPPORTED_DTYPES)}")
+    head = rotary_dim if head_size is None else head_size
+    if head < rotary_dim:
+        raise UsageError(
+            f"--head-size {head} is smaller than --rotary-dim {rotary_dim}",
+            hint="the rotary dim is the part of a head that is rotated: d ≤ head size",
+        )
+    for flag, value in (
+        ("--max-position", max_position),
+        ("--max-trained-positions", trained_positions),
+    ):
+        if not 1 <= value <= MAX_LENGTH:
+            raise UsageError(f"{flag} must be an integer between 1 and {MAX_LENGTH}, got {value}")
+    return BareParams(
+        base=float(base),
+        factor=float(factor),
+        rotary_dim=rotary_dim,
+        max_position=max_position,
+        trained_positions=trained_positions,
+        head_size=head,
+        dtype=dtype,
+    )
+
+
+def parse_lengths(text: str | None) -> list[int] | None:
+    """--lengths 512,1024,2048 → [512, 1024, 2048] (order kept, duplicates dropped)."""
+    if text is None:
+        return None
+    values: list[int] = []
+    for part in text.split(","):
+        item = part.strip().replace("_", "")
+        if not item.isdigit() or not 1 <= int(item) <= MAX_LENGTH:
+            raise UsageError(
+                f"--lengths: {part.strip()!r} is not a length between 1 and {MAX_LENGTH}",
+                hint="a comma-separated list such as --lengths 512,1024,2048,4096,8192",
+            )
+        if int(item) not in values:
+            values.append(int(item))
+    if len(values) > MAX_LENGTHS:
+        raise UsageError(f"--lengths: at most {MAX_LENGTHS} lengths, got {len(values)}")
+    return values
+
+
+def check_max_bytes(value: int) -> int:
+    if value < 1:
+        raise UsageError(f"--max-bytes must be ≥ 1, got {value}", hint="the default is 1 GiB")
+    return value
+
+
+# --- formulas ----------------------------------------------------------------------------------
+
+
+def _n(value: float | int) -> str:
+    """Integral floats without '.0' (2048, not 2048.0); others at full precision."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def _b(value: Base | None) -> str:
+    if value is None:
+        return "—"
+    return repr(value) if isinstance(value, complex) else _n(value)
+
+
+def _explain(inner: float, base: float, scaled: Base | None) -> str | None:
+    if inner == 0:
+        return (
+            "inner term 0 → θ' = 0.0: inv_freq = 1/0.0^(2i/d) = [1, inf, inf, …], "
+            "so the cache is NaN/Inf (SPEC §4.5)"
+        )
+    if inner < 0:
+        return (
+            f"inner term {_n(inner)} < 0: Python's negative ** fractional power is complex, "
+            f"θ' = {_b(scaled)}; torch keeps the cache complex and the cast to the model dtype "
+            "drops the imaginary part (one UserWarning), leaving cosh-like garbage (SPEC §4.5)"
+        )
+    if inner < 1:
+        return f"inner term {_n(inner)} < 1: θ' shrinks below θ = {_n(base)} (SPEC R02)"
+    return None
+
+
+def dynamic_formula(rot: Rotary, line: VllmLine) -> Formula:
+    """The dynamic-NTK formula of SPEC §4.5 for one side, with its numbers."""
+    assert rot.factor is not None and rot.inner is not None
+    theta, alpha, d, big_l = rot.base, rot.factor, rot.rotary_dim, rot.max_position
+    exponent = f"{d}/{d - 2}"
+    power = f"^({exponent})"
+    inner = _n(rot.inner) if rot.inner >= 0 else f"({_n(rot.inner)})"
+    evaluated = f"= {_n(theta)} · {inner}^{_b(rot.exponent)} = {rot.scaled_base!r}"
+    if line == "old":
+        symbolic = "θ' = θ · (α·(L·α)/L − (α − 1))^(d/(d − 2)),  inner = α² − α + 1, never L"
+        substituted = (
+            f"θ' = {_n(theta)} · ({_n(alpha)}·({big_l}·{_n(alpha)})/{big_l} − "
+            f"({_n(alpha)} − 1)){power}"
+        )
+        rows = f"rows = ceil(L·α) = ceil({big_l}·{_n(alpha)}) = {rot.cache_rows}"
+    else:
+        big_t = rot.trained_positions
+        symbolic = "θ' = θ · (α·L/T − (α − 1))^(d/(d − 2))"
+        substituted = f"θ' = {_n(theta)} · ({_n(alpha)}·{big_l}/{big_t} − ({_n(alpha)} − 1)){power}"
+        rows = f"rows = L = {rot.cache_rows}"
+    explanation = _explain(rot.inner, theta, rot.scaled_base)
+    return Formula(symbolic, substituted, evaluated, rows, explanation)
+
+
+def plain_formula(rot: Rotary) -> Formula:
+    rows = "rows = L" if rot.cache_rows == rot.max_position else "rows"
+    return Formula(
+        symbolic=f"θ' = θ ({rot.rope_class}: the dynamic-NTK formula does not apply)",
+        substituted=f"θ' = {_b(rot.base)}",
+        evaluated=f"= {_b(rot.scaled_base)}",
+        rows=f"{rows} = {rot.cache_rows if rot.cache_rows is not None else '— (not modelled)'}",
+    )
+
+
+def formula_for(rot: Rotary | None, line: VllmLine) -> Formula | None:
+    if rot is None:
+        return None
+    return dynamic_formula(rot, line) if rot.dynamic_formula else plain_formula(rot)
+
+
+# --- sides -------------------------------------------------------------------------------------
+
+
+def bare_rotary(p: BareParams, line: VllmLine) -> Rotary:
+    """DynamicNTKScalingRotaryEmbedding(θ, α, d, L[, T]) as numbers (SPEC §4.5)."""
+    if line == "old":
+        trained = None
+        inner = ntk.inner_old(p.factor, p.max_position)
+        rows = ntk.rows_old(p.max_position, p.factor)
+    else:
+        trained = p.trained_positions
+        inner = ntk.inner_new(p.factor, p.max_position, trained)
+        rows = p.max_position
+    return Rotary(
+        rope_class=DYNAMIC,
+        rope_type="dynamic",
+        head_size=p.head_size,
+        rotary_dim=p.rotary_dim,
+        max_position=p.max_position,
+        base=p.base,
+        factor=p.factor,
+        trained_positions=trained,
+        inner=inner,
+        exponent=ntk.ntk_exponent(p.rotary_dim),
+        scaled_base=ntk.scaled_base(p.base, inner, p.rotary_dim),
+        cache_rows=rows,
+        dtype=p.dtype,
+        dynamic_formula=True,
+    )
+
+
+def _cache_spec(side: Side) -> tuple[CacheSpec | None, str | None]:
+    """The cache to compute for a side, or why there is none."""
+    rot = side.rotary
+    if rot is None:
+        return None, "no rotary object: vLLM stops before get_rope"
+    if side.refusal is not None or not rot.built:
+        return None, "vLLM refuses, so it builds no cache"
+    if rot.rope_class not in COMPUTED_CLASSES or rot.cache_rows is None:
+        return None, f"ntkcli computes caches for {' and '.join(sorted(COMPUTED_CLASSES))} only"
+    if rot.scaled_base is None:
+        return None, "no base"
+    return CacheSpec(rot.scaled_base, rot.rotary_dim, rot.cache_rows, rot.dtype), None
+
+
+def _torch_available() -> bool:
+    """torch is an optional dependency (the [torch] extra): without it, shapes only."""
+    return importlib.util.find_spec("torch") is not None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equality that treats two NaN bases as the same value (repr compares floats exactly)."""
+    return repr(a) == repr(b)
+
+
+def _differences(old: Side, new: Side, delta: CacheDelta | None, mode: DiffMode) -> tuple[str, ...]:
+    fields: list[str] = []
+    if mode == "model":
+        if old.max_model_len != new.max_model_len:
+            fields.append("max_model_len")
+        refusals = [
+            None if s.refusal is None else (s.refusal.error, s.refusal.message) for s in (old, new)
+        ]
+        if refusals[0] != refusals[1]:
+            fields.append("refusal")
+        classes = [None if s.rotary is None else s.rotary.rope_class for s in (old, new)]
+        if classes[0] != classes[1]:
+            fields.append("rope_class")
+    if not _same(old.scaled_base, new.scaled_base):
+        fields.append("scaled_base")
+    if old.cache_shape != new.cache_shape:
+        fields.append("cache_shape")
+    if delta is not None and (
+        delta.first_position is not None
+        or delta.max_abs_dcos != 0.0  # NaN != 0.0 too
+        or delta.max_abs_dsin != 0.0
+    ):
+        fields.append("cache_values")
+    return tuple(fields)
+
+
+def with_caches(
+    mode: DiffMode,
+    model: str | None,
+    length: int | None,
+    old: Side,
+    new: Side,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DiffResult:
+    """Attach the real caches' properties and their difference, within the memory budget."""
+    (old_spec, old_note), (new_spec, new_note) = _cache_spec(old), _cache_spec(new)
+    specs = [s for s in dict.fromkeys(x for x in (old_spec, new_spec) if x is not None)]
+    estimated = sum(whole_cache_bytes(s) for s in specs) if specs else None
+    delta: CacheDelta | None = None
+    delta_note: str | None = None
+    computed = False
+    if estimated is not None and estimated > max_bytes:
+        over = (
+            f"not computed: vLLM needs about {estimated:,} B to build "
+            f"{'these caches' if len(specs) > 1 else 'this cache'}, over the "
+            f"{max_bytes:,} B budget (raise it with --max-bytes); shapes only"
+        )
+        old_note, new_note = old_note or over, new_note or over
+    elif specs and not _torch_available():
+        missing = "not computed: torch is not installed (pip install 'ntkcli[torch]')"
+        old_note, new_note = old_note or missing, new_note or missing
+    elif specs:
+        both = old_spec is not None and new_spec is not None
+        pair = [old_spec, new_spec] if both else specs
+        stats, delta = measure(
+            [s for s in pair if s is not None], compare=both, max_bytes=max_bytes
+        )
+        computed = True
+        if both:
+            old, new = replace(old, cache=stats[0]), replace(new, cache=stats[1])
+        elif old_spec is not None:
+            old = replace(old, cache=stats[0])
+        else:
+            new = replace(new, cache=stats[0])
+        if both and delta is None:
+            delta_note = "the caches have different widths"
+    old, new = replace(old, cache_note=old_note), replace(new, cache_note=new_note)
+    if delta is None and delta_note is None:
+        delta_note = "needs both caches computed"
+    return DiffResult(
+        mode=mode,
+        model=model,
+        length=length,
+        old=old,
+        new=new,
+        delta=delta,
+        delta_note=delta_note,
+        differences=_differences(old, new, delta, mode),
+        memory=Memory(budget=max_bytes, estimated=estimated, computed=computed),
+    )
+
+
+def diff_bare(params: BareParams, max_bytes: int = DEFAULT_MAX_BYTES) -> DiffResult:
+    sides = []
+    for line in ("old", "new"):
+        rot = bare_rotary(params, line)
+        sides.append(Side(line=line, rotary=rot, formula=formula_for(rot, line)))
+    return with_caches("bare", None, None, sides[0], sides[1], max_bytes)
+
+
+def diff_model(
+    raw: RawConfig,
+    request: Request,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    length: int | None = None,
+) -> DiffResult:
+    """The pipeline twice, as old and as new vLLM; `request.vllm` is ignored."""
+    sides = []
+    for line in ("old", "new"):
+        resolution = resolve(raw, replace(request, vllm=parse_vllm_version(line)))
+        rot = resolution.rotary
+        sides.append(
+            Side(line=line, rotary=rot, formula=formula_for(rot, line), resolution=resolution)
+        )
+    return with_caches("model", raw.model, length, sides[0], sides[1], max_bytes)
+
+
+def diff_bare_lengths(
+    params: BareParams,
+    lengths: Sequence[int],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[DiffResult]:
+    """One bare diff per served length L (--lengths)."""
+    return [
+        replace(diff_bare(replace(params, max_position=n), max_bytes), length=n) for n in lengths
+    ]
+
+
+def diff_model_lengths(
+    raw: RawConfig,
+    request: Request,
+    lengths: Sequence[int],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[DiffResult]:
+    """One model diff per --max-model-len (--lengths)."""
+    return [diff_model(raw, replace(request, max_model_len=n), max_bytes, n) for n in lengths]
+
+
+__all__ = [
+    "DIFF_TOLERANCE",
+    "BareParams",
+    "DiffResult",
+    "Formula",
+    "Memory",
+    "Side",
+    "bare_params",
+    "check_max_bytes",
+    "diff_bare",
+    "diff_bare_lengths",
+    "diff_model",
+    "diff_model_lengths",
+    "parse_lengths",
+]

@@ -1,0 +1,110 @@
+"""Dynamic-NTK rules (SPEC §4.5, §7 R01, R02, R05, R12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ntkcli.checks.common import fmt, is_new, number, params
+from ntkcli.checks.registry import Issue, rule
+from ntkcli.model import Resolution, Rotary
+from ntkcli.rope import ntk
+
+
+def _new_dynamic(r: Resolution) -> Rotary | None:
+    """The rotary object when it is vLLM ≥ 0.22's DynamicNTKScalingRotaryEmbedding with T."""
+    rot = r.rotary
+    if (
+        rot is None
+        or not rot.dynamic_formula
+        or not is_new(r)
+        or rot.trained_positions is None
+        or rot.factor is None
+        or rot.inner is None
+    ):
+        return None
+    return rot
+
+
+def _inner_text(rot: Rotary) -> str:
+    assert rot.factor is not None and rot.trained_positions is not None
+    return (
+        f"inner term α·L/T − (α − 1) = {fmt(rot.factor)}·{rot.max_position}/"
+        f"{rot.trained_positions} − {fmt(rot.factor - 1)} = {fmt(rot.inner)}"
+    )
+
+
+@rule("R01", "error", "new vLLM, dynamic NTK: inner term ≤ 0 (zero or complex base)")
+def zero_or_complex_base(r: Resolution) -> Iterator[Issue]:
+    rot = _new_dynamic(r)
+    if rot is None or rot.inner is None or rot.inner > 0:
+        return
+    assert rot.factor is not None and rot.trained_positions is not None
+    consequence = (
+        f"θ' = {fmt(rot.scaled_base)}: inv_freq is [1, inf, …] and the cos/sin cache is NaN/Inf"
+        if rot.inner == 0
+        else f"θ' = {fmt(rot.scaled_base)} is complex: its imaginary part is dropped and the "
+        "cache holds garbage up to ~1e38"
+    )
+    if rot.factor > 1:
+        crossing = ntk.zero_crossing(rot.factor, rot.trained_positions)
+        raise_to = f"raise --max-model-len above T·(α − 1)/α = {fmt(crossing)} (at L = T = "
+        raise_to += f"{rot.trained_positions}, θ' = θ)"
+    else:
+        raise_to = f"raise --max-model-len to T = {rot.trained_positions}"
+    yield Issue(
+        f"{_inner_text(rot)} ≤ 0: {consequence}",
+        f"{raise_to}, or drop the dynamic rope_type from --hf-overrides",
+    )
+
+
+@rule("R02", "warning", "new vLLM, dynamic NTK: 0 < inner < 1 (base shrinks below θ)")
+def shrinking_base(r: Resolution) -> Iterator[Issue]:
+    rot = _new_dynamic(r)
+    if rot is None or rot.inner is None or not 0 < rot.inner < 1:
+        return
+    yield Issue(
+        f"{_inner_text(rot)} < 1: θ' = {fmt(rot.scaled_base)} is below θ = {fmt(rot.base)} "
+        f"because the served length L = {rot.max_position} is below the trained length "
+        f"T = {rot.trained_positions}",
+        f"serve at least T: --max-model-len {rot.trained_positions} (θ' = θ there), "
+        "or drop the dynamic rope_type",
+    )
+
+
+@rule("R05", "warning", "new vLLM, dynamic NTK: the base depends on --max-model-len")
+def base_depends_on_max_model_len(r: Resolution) -> Iterator[Issue]:
+    # Only when L is the served max_model_len (the NomicBert update, §4.3 new). Other
+    # architectures pass their own max_position_embeddings, so T = L and θ' = θ (see R03).
+    rot = _new_dynamic(r)
+    if rot is None or r.nomic is None:
+        return
+    yield Issue(
+        f"θ' = {fmt(rot.scaled_base)} is computed once from max_model_len L = {rot.max_position} "
+        f"(θ {fmt(rot.base)}, α {fmt(rot.factor)}, T {rot.trained_positions}): the same short "
+        "input embeds differently at another --max-model-len, while the model's own code scales "
+        f"per sequence, and only sequences longer than T",
+        f"pin --max-model-len {rot.max_position} wherever embeddings are compared, or serve "
+        f"--max-model-len {rot.trained_positions} (= T, θ' = θ) to match the reference for inputs "
+        "up to T",
+    )
+
+
+@rule("R12", "warning", "dynamic NTK with factor < 1")
+def factor_below_one(r: Resolution) -> Iterator[Issue]:
+    p = params(r)
+    factor = number(p.get("factor"))
+    if p.get("rope_type") != "dynamic" or factor is None or not 0 < factor < 1:
+        return
+    parts = [f"dynamic factor α = {fmt(factor)} < 1 shrinks what it should stretch"]
+    d = r.derived
+    if d is not None and d.factor_applied and d.config_value is not None:
+        parts.append(f"the derived length becomes {d.config_value}·{fmt(factor)} = {fmt(d.value)}")
+    rot = r.rotary
+    if rot is not None and rot.dynamic_formula:
+        parts.append(f"θ' = {fmt(rot.scaled_base)} (θ = {fmt(rot.base)})")
+        if rot.cache_rows is not None and rot.cache_rows < rot.max_position:
+            parts.append(f"cache {rot.cache_rows} rows for L = {rot.max_position}")
+    yield Issue(
+        "; ".join(parts),
+        "set rope_parameters.factor ≥ 1 (1.0 means no scaling) in config.json or --hf-overrides",
+    )

@@ -1,0 +1,78 @@
+"""Other vLLM refusals (SPEC §3.3, §4.4; R14–R16, R19). R08, R09, R17 live with their topics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ntkcli.checks.common import params
+from ntkcli.checks.registry import Issue, rule
+from ntkcli.model import Refusal, Resolution
+from ntkcli.vllm.get_rope import BUILDERS
+
+KNOWN_TYPES = ", ".join(sorted(BUILDERS))
+
+
+@rule("R14", "error", "unknown rope type (get_rope raises ValueError)")
+def unknown_rope_type(r: Resolution) -> Iterator[Issue]:
+    ref = r.refusal
+    if ref is None or not ref.message.startswith("Unknown RoPE scaling type"):
+        return
+    yield Issue(
+        f"vLLM would refuse: {ref.error}: {ref.message}",
+        f"use a rope_type vLLM knows ({KNOWN_TYPES}) in config.json or --hf-overrides",
+    )
+
+
+@rule("R15", "error", "both 'type' and 'rope_type' given, and they differ")
+def conflicting_types(r: Resolution) -> Iterator[Issue]:
+    ref = r.refusal
+    if ref is None or not ref.message.startswith("Found conflicts between"):
+        return
+    yield Issue(
+        f"vLLM would refuse: {ref.error}: {ref.message}",
+        "remove the legacy 'type' key from rope_scaling / rope_parameters (keep rope_type)",
+    )
+
+
+@rule("R16", "error", "dynamic rope type without 'factor' or 'alpha'")
+def dynamic_without_factor(r: Resolution) -> Iterator[Issue]:
+    ref = r.refusal
+    if ref is None or "either 'alpha' or 'factor'" not in ref.message:
+        return
+    yield Issue(
+        f"vLLM would refuse: {ref.error}: {ref.message} (rope parameters: {sorted(params(r))})",
+        "add rope_parameters.factor (e.g. 2.0), or use rope_type 'default'",
+    )
+
+
+def claimed(ref: Refusal) -> bool:
+    """Whether a specific rule describes this refusal (R06, R08, R09, R11, R14–R17)."""
+    return (
+        ref.error == "AssertionError"  # R08
+        or ref.error == "AttributeError"  # R17
+        or ref.error == "ZeroDivisionError"  # R11: d = 2
+        or (ref.error == "KeyError" and ref.message == "'rope_type'")  # R06
+        or (ref.error == "RuntimeError" and "arange" in ref.message)  # R11: factor < 0 (old)
+        or ref.message.startswith(
+            (
+                "User-specified max_model_len",  # R09
+                "partial_rotary_factor=",  # R11
+                "Unknown RoPE scaling type",  # R14
+                "Found conflicts between",  # R15
+            )
+        )
+        or "either 'alpha' or 'factor'" in ref.message  # R16
+    )
+
+
+@rule("R19", "error", "vLLM refuses for another reason (catch-all)")
+def other_refusal(r: Resolution) -> Iterator[Issue]:
+    """Every refusal yields an error finding, even one no specific rule describes."""
+    ref = r.refusal
+    if ref is None or claimed(ref):
+        return
+    yield Issue(
+        f"vLLM would refuse ({ref.step}): {ref.error}: {ref.message}",
+        "see `ntkcli inspect` for the whole resolution; fix the config key or override named "
+        "in the message",
+    )

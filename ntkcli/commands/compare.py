@@ -1,0 +1,96 @@
+"""`ntkcli compare [MODEL ...] --len N`: vLLM new/old against the model's own code (issue #4)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+import typer
+
+from ntkcli import console, sources
+from ntkcli.analysis import compare as analysis
+from ntkcli.commands import options as o
+from ntkcli.errors import UsageError
+from ntkcli.render.compare import compare_tables
+from ntkcli.serialize.compare import comparison
+from ntkcli.vllm.overrides import parse_hf_overrides
+
+Models = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Hub ids, model directories or config.json paths (default: every bundled snapshot).",
+        show_default=False,
+    ),
+]
+Lengths = Annotated[
+    list[str],
+    typer.Option(
+        "--len",
+        "-n",
+        help="Sequence length N (max_model_len and input length); repeat it or give a comma list.",
+        show_default=False,
+    ),
+]
+Short = Annotated[
+    int,
+    typer.Option(
+        "--short",
+        min=0,
+        max=o.MAX_LEN,
+        help="Also show a K-token input on the server at max_model_len = N (SPEC R05); 0: off.",
+    ),
+]
+
+
+def parse_lengths(values: list[str]) -> tuple[int, ...]:
+    """`--len 512 --len 2048,4096` → (512, 2048, 4096), in order, without repeats."""
+    found: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            text = part.strip().replace("_", "")
+            if not text.isdigit() or not 0 < int(text) <= o.MAX_LEN:
+                raise UsageError(
+                    f"--len {part.strip()!r} is not a length",
+                    hint=f"give positive integers up to {o.MAX_LEN}, e.g. --len 512,2048",
+                )
+            if int(text) not in found:
+                found.append(int(text))
+    return tuple(found)
+
+
+def compare(
+    length: Lengths,
+    models: Models = None,
+    short: Short = 128,
+    hf_overrides: o.HfOverrides = None,
+    allow_long_max_model_len: o.AllowLong = False,
+    revision: o.Revision = None,
+    token: o.Token = None,
+    cache_dir: o.CacheDir = None,
+    offline: o.Offline = False,
+    refresh: o.Refresh = False,
+    bundled: o.Bundled = False,
+    timeout: o.Timeout = 10.0,
+    format: o.Format = "table",
+) -> None:
+    """Compare vLLM new, vLLM old, transformers and Nomic's code for each MODEL at each length."""
+    lengths = parse_lengths(length)
+    names = models or [str(m["model"]) for m in sources.bundled_models()]
+    opts = o.hub_options(
+        revision, token, cache_dir, offline, refresh, bundled or not models, timeout
+    )
+    several = analysis.fetches_from_hub(names, opts) > 1
+    track = partial(console.track, description="Fetching configs", show=several)
+    vllm = analysis.VllmOptions(parse_hf_overrides(hf_overrides), allow_long_max_model_len)
+    result = analysis.compare(
+        names, opts, lengths, short, vllm, skip_failures=not models, track=track
+    )
+    for skipped in result.skipped:
+        console.note(f"skipped {skipped.model}: {skipped.reason}")
+    for model in result.models:
+        if models and model.source.note:
+            console.note(model.source.note)
+    if format == "json":
+        console.emit_json(comparison(result))
+    else:
+        console.emit(compare_tables(result))

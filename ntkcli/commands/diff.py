@@ -1,0 +1,200 @@
+"""`ntkcli diff`: vLLM before and after PR #41277, for a model or for bare parameters (issue #3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+import typer
+
+from ntkcli import console, sources
+from ntkcli.analysis import diff as analysis
+from ntkcli.commands import options as o
+from ntkcli.errors import EXIT_FINDINGS, UsageError
+from ntkcli.render.diff import diff_table, lengths_table
+from ntkcli.rope.cache import DEFAULT_MAX_BYTES
+from ntkcli.serialize.diff import diff as diff_json
+
+BARE = "Bare parameters (no MODEL)"
+
+OptionalModel = Annotated[
+    str | None,
+    typer.Argument(
+        help="Hub id, model directory or config.json. Omit it to give bare parameters instead.",
+        show_default=False,
+    ),
+]
+Base = Annotated[
+    float | None,
+    typer.Option("--base", help="θ, the RoPE base.", show_default=False, rich_help_panel=BARE),
+]
+Factor = Annotated[
+    float | None,
+    typer.Option(
+        "--factor", help="α, the dynamic-NTK factor.", show_default=False, rich_help_panel=BARE
+    ),
+]
+RotaryDim = Annotated[
+    int | None,
+    typer.Option(
+        "--rotary-dim",
+        help="d, the rotated dims (even, ≥ 4).",
+        show_default=False,
+        rich_help_panel=BARE,
+    ),
+]
+MaxPosition = Annotated[
+    int | None,
+    typer.Option(
+        "--max-position",
+        help="L, the length the rotary object is built for (new vLLM: max_model_len).",
+        show_default=False,
+        rich_help_panel=BARE,
+    ),
+]
+TrainedPositions = Annotated[
+    int | None,
+    typer.Option(
+        "--max-trained-positions",
+        help="T, the trained length (new vLLM only).",
+        show_default=False,
+        rich_help_panel=BARE,
+    ),
+]
+HeadSize = Annotated[
+    int | None,
+    typer.Option(
+        "--head-size",
+        help="Head size H ≥ d (default: d).",
+        show_default=False,
+        rich_help_panel=BARE,
+    ),
+]
+Lengths = Annotated[
+    str | None,
+    typer.Option(
+        "--lengths",
+        help="Comma list of served lengths, one row each (L, or --max-model-len with MODEL).",
+        show_default=False,
+    ),
+]
+MaxBytes = Annotated[
+    int,
+    typer.Option(
+        "--max-bytes",
+        help="Memory budget for the real torch caches (what vLLM needs to build them); "
+        "above it, shapes only.",
+    ),
+]
+ExitCode = Annotated[
+    bool,
+    typer.Option("--exit-code", help="Exit 1 when old and new differ (like git diff --exit-code)."),
+]
+
+
+def _check_mode(
+    model: str | None, bare: Mapping[str, object], model_only: Mapping[str, object]
+) -> None:
+    given = [flag for flag, value in bare.items() if value is not None]
+    if model is not None and given:
+        raise UsageError(
+            f"give MODEL or bare parameters, not both (got {model!r} and {', '.join(given)})",
+            hint="ntkcli diff MODEL [--max-model-len N], or ntkcli diff --base θ --factor α "
+            "--rotary-dim d --max-position L --max-trained-positions T",
+        )
+    if model is None and not given:
+        raise UsageError(
+            "give MODEL or bare parameters",
+            hint="ntkcli diff nomic-ai/nomic-embed-text-v1 --bundled, or ntkcli diff --base 1000 "
+            "--factor 2 --rotary-dim 64 --max-position 8192 --max-trained-positions 2048",
+        )
+    if model is None:
+        used = [flag for flag, value in model_only.items() if value]
+        if used:
+            raise UsageError(
+                f"{', '.join(used)} need MODEL; bare parameters use --max-position instead",
+            )
+
+
+def diff(
+    model: OptionalModel = None,
+    max_model_len: o.MaxModelLen = None,
+    hf_overrides: o.HfOverrides = None,
+    allow_long_max_model_len: o.AllowLong = False,
+    base: Base = None,
+    factor: Factor = None,
+    rotary_dim: RotaryDim = None,
+    max_position: MaxPosition = None,
+    max_trained_positions: TrainedPositions = None,
+    head_size: HeadSize = None,
+    lengths: Lengths = None,
+    dtype: o.Dtype = "float32",
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    exit_code: ExitCode = False,
+    revision: o.Revision = None,
+    token: o.Token = None,
+    cache_dir: o.CacheDir = None,
+    offline: o.Offline = False,
+    refresh: o.Refresh = False,
+    bundled: o.Bundled = False,
+    timeout: o.Timeout = 10.0,
+    format: o.Format = "table",
+) -> None:
+    """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and the real torch caches."""
+    bare_flags = {
+        "--base": base,
+        "--factor": factor,
+        "--rotary-dim": rotary_dim,
+        "--max-position": max_position,
+        "--max-trained-positions": max_trained_positions,
+        "--head-size": head_size,
+    }
+    model_flags = {
+        "--max-model-len": max_model_len,
+        "--hf-overrides": hf_overrides,
+        "--allow-long-max-model-len": allow_long_max_model_len,
+    }
+    _check_mode(model, bare_flags, model_flags)
+    length_list = analysis.parse_lengths(lengths)
+    budget = analysis.check_max_bytes(max_bytes)
+    if length_list is not None and (max_model_len is not None or max_position is not None):
+        raise UsageError("--lengths replaces --max-model-len / --max-position: give one of them")
+    results: analysis.DiffResult | list[analysis.DiffResult]
+    if model is None:
+        params = analysis.bare_params(
+            base,
+            factor,
+            rotary_dim,
+            max_position if length_list is None else length_list[0],
+            max_trained_positions,
+            head_size,
+            dtype,
+        )
+        results = (
+            analysis.diff_bare(params, budget)
+            if length_list is None
+            else analysis.diff_bare_lengths(params, length_list, budget)
+        )
+    else:
+        request = o.vllm_request(
+            "new", max_model_len, hf_overrides, allow_long_max_model_len, dtype
+        )
+        raw = sources.load(
+            model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
+        )
+        if raw.source.note:
+            console.note(raw.source.note)
+        results = (
+            analysis.diff_model(raw, request, budget)
+            if length_list is None
+            else analysis.diff_model_lengths(raw, request, length_list, budget)
+        )
+    if format == "json":
+        console.emit_json(diff_json(results))
+    elif isinstance(results, list):
+        console.emit(lengths_table(results))
+    else:
+        console.emit(diff_table(results))
+    differs = any(r.differs for r in results) if isinstance(results, list) else results.differs
+    if exit_code and differs:
+        raise typer.Exit(code=EXIT_FINDINGS)

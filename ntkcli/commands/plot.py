@@ -1,0 +1,94 @@
+"""`ntkcli plot MODEL`: θ' against the served length for vLLM new, vLLM old and the model's own
+code, and the per-pair wavelengths at one length (issue #8)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ntkcli import console, sources
+from ntkcli.analysis.plot_series import DEFAULT_POINTS, MAX_POINTS, parse_lengths, plot_data
+from ntkcli.commands import options as o
+from ntkcli.render import plot_file
+from ntkcli.render.plot_terminal import BaseChart
+from ntkcli.serialize.plot import plot as plot_json
+from ntkcli.vllm.overrides import parse_hf_overrides
+
+Out = Annotated[
+    str | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Write both panels to FILE.png or FILE.svg (needs ntkcli\\[plot], i.e. matplotlib). "
+        "Without it, the first panel is drawn in the terminal.",
+        show_default=False,
+    ),
+]
+Lengths = Annotated[
+    str | None,
+    typer.Option(
+        "--lengths",
+        help="Lengths to plot: a range A..B (log-spaced, plus T, the zero crossing and the "
+        "default max_model_len when inside it) or a list 512,1024,8192. "
+        "Default 256..32768, widened to hold those landmarks.",
+        show_default=False,
+    ),
+]
+Points = Annotated[
+    int,
+    typer.Option(
+        "--points", min=2, max=MAX_POINTS, help="How many log-spaced lengths a range gets."
+    ),
+]
+At = Annotated[
+    int | None,
+    typer.Option(
+        "--at",
+        min=1,
+        max=o.MAX_LEN,
+        help="Length of the wavelength panel (default: vLLM new's default max_model_len).",
+        show_default=False,
+    ),
+]
+
+
+def plot(
+    model: o.ModelArg,
+    out: Out = None,
+    lengths: Lengths = None,
+    points: Points = DEFAULT_POINTS,
+    at: At = None,
+    hf_overrides: o.HfOverrides = None,
+    allow_long_max_model_len: o.AllowLong = False,
+    revision: o.Revision = None,
+    token: o.Token = None,
+    cache_dir: o.CacheDir = None,
+    offline: o.Offline = False,
+    refresh: o.Refresh = False,
+    bundled: o.Bundled = False,
+    timeout: o.Timeout = 10.0,
+    format: o.Format = "table",
+) -> None:
+    """Plot θ' against the served length (vLLM new, vLLM old, the model's own code) and the
+    wavelengths 2π/inv_freq per dimension pair; in the terminal, or to a PNG/SVG with --out."""
+    if out is not None:
+        plot_file.file_format(out)  # a wrong suffix is a usage error before anything is loaded
+    spec = parse_lengths(lengths)
+    overrides = parse_hf_overrides(hf_overrides)
+    raw = sources.load(
+        model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
+    )
+    if raw.source.note:
+        console.note(raw.source.note)
+    data = plot_data(
+        raw, overrides, lengths=spec, points=points, at=at, allow_long=allow_long_max_model_len
+    )
+    if out is not None:
+        fmt, size = plot_file.write_plot(data, out)
+        if format != "json":
+            console.emit(plot_file.written_message(out, fmt, size))
+    if format == "json":
+        console.emit_json(plot_json(data, out))
+    elif out is None:
+        console.emit(BaseChart(data))

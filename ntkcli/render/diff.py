@@ -1,0 +1,237 @@
+"""`diff` tables: old vs new vLLM side by side, the cache comparison, and the formulas with their
+numbers; or, for `--lengths`, one row per served length. Never computes: formats a DiffResult."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ntkcli.analysis.diff import DiffResult, Side
+from ntkcli.render import fmt_base, fmt_bytes, fmt_int
+
+OLD_HEADER = "old vLLM (≤ 0.21)"
+NEW_HEADER = "new vLLM (≥ 0.22)"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "nan" if math.isnan(value) else repr(value)
+
+
+def _bytes(value: int) -> str:
+    return fmt_bytes(value).split(" (")[0]
+
+
+def _shape(s: Side) -> str:
+    shape = s.cache_shape
+    return "— (not modelled)" if shape is None else f"{shape[0]:,} × {shape[1]}"
+
+
+def _shape_cell(s: Side) -> Text:
+    text = Text(_shape(s))
+    past = s.positions_past_cache
+    if past and s.cache_shape is not None:
+        text.append(
+            f"\npositions {s.cache_shape[0]:,}…{s.max_model_len - 1 if s.max_model_len else 0:,} "
+            "past the end",
+            style="bold red",
+        )
+    return text
+
+
+def _finite(s: Side) -> Text:
+    c = s.cache
+    if c is None:
+        return Text("—", style="dim")
+    if c.all_finite:
+        return Text("yes", style="green")
+    return Text(f"no ({c.nan_count:,} NaN, {c.inf_count:,} inf)", style="bold red")
+
+
+def _abs_max(s: Side) -> Text:
+    c = s.cache
+    if c is None:
+        return Text("—", style="dim")
+    text = Text(
+        _num(c.abs_max), style="bold red" if c.abs_max > 1.0 or c.abs_max != c.abs_max else ""
+    )
+    if not c.all_finite and c.finite_abs_max is not None:
+        text.append(f" (finite entries: {_num(c.finite_abs_max)})", style="dim")
+    if c.imaginary_dropped:
+        text.append("\nimaginary part dropped by the cast", style="yellow")
+    return text
+
+
+def _max_len(s: Side) -> Text:
+    if s.refusal is not None:
+        return Text(f"refused ({s.refusal.error})", style="bold red")
+    return Text(fmt_int(s.max_model_len), style="bold")
+
+
+def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
+    old, new = r.old, r.new
+    rows: list[tuple[str, RenderableType, RenderableType]] = []
+    if r.mode == "model":
+        rows.append(("max_model_len", _max_len(old), _max_len(new)))
+
+    def both(label: str, fn: object) -> None:
+        assert callable(fn)
+        rows.append((label, fn(old), fn(new)))
+
+    both("rotary class", lambda s: s.rotary.rope_class if s.rotary else "—")
+    both("L (max_position)", lambda s: fmt_int(s.rotary.max_position) if s.rotary else "—")
+    both(
+        "T (trained)",
+        lambda s: (
+            fmt_int(s.rotary.trained_positions)
+            if s.rotary and s.rotary.trained_positions
+            else "— (no T)"
+        ),
+    )
+    both("θ (base)", lambda s: fmt_base(s.rotary.base) if s.rotary else "—")
+    both("α (factor)", lambda s: fmt_base(s.rotary.factor) if s.rotary else "—")
+    both("inner term", lambda s: fmt_base(s.rotary.inner) if s.rotary else "—")
+    both("θ' (scaled base)", lambda s: Text(fmt_base(s.scaled_base), style="bold"))
+    both("cache rows × cols", _shape_cell)
+    both("cache dtype", lambda s: s.rotary.dtype if s.rotary else "—")
+    both("all finite", _finite)
+    both("abs max", _abs_max)
+    if old.cache_note or new.cache_note:
+        both("cache", lambda s: Text(s.cache_note or "computed", style="dim"))
+    return rows
+
+
+def _comparison(r: DiffResult) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    d = r.delta
+    if d is None:
+        table.add_row("cache difference", Text(f"— ({r.delta_note})", style="dim"))
+    else:
+        table.add_row("rows compared", f"{d.rows_compared:,} (the rows both caches have)")
+        table.add_row("max |Δcos|", _num(d.max_abs_dcos))
+        table.add_row("max |Δsin|", _num(d.max_abs_dsin))
+        table.add_row(
+            f"first position |Δ| > {d.tolerance:g}",
+            "none" if d.first_position is None else f"{d.first_position:,}",
+        )
+    if r.memory.estimated is not None:
+        state = "caches computed" if r.memory.computed else "caches not computed"
+        table.add_row(
+            "memory",
+            f"{state}: vLLM needs ~{_bytes(r.memory.estimated)} to build them "
+            f"(budget {_bytes(r.memory.budget)})",
+        )
+    verdict = (
+        Text("differ: " + ", ".join(r.differences), style="bold yellow")
+        if r.differs
+        else Text("identical", style="bold green")
+    )
+    table.add_row("old vs new", verdict)
+    return table
+
+
+def _formulas(r: DiffResult) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold magenta", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for s in (r.old, r.new):
+        f = s.formula
+        if f is None:
+            continue
+        lines = [f.symbolic, f.substituted, "  " + f.evaluated, f.rows]
+        text = Text("\n".join(lines))
+        if f.explanation:
+            text.append("\n" + f.explanation, style="yellow")
+        grid.add_row(f"{s.line}:", text)
+    return grid
+
+
+def _refusals(r: DiffResult) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for s in (r.old, r.new):
+        if s.refusal is not None:
+            out.append(
+                Text(
+                    f"{s.line} vLLM would refuse: {s.refusal.error}: {s.refusal.message}",
+                    style="bold red",
+                )
+            )
+    return out
+
+
+def diff_table(r: DiffResult) -> RenderableType:
+    title = r.model if r.model else "DynamicNTKScalingRotaryEmbedding (bare parameters)"
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False
+    )
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column(OLD_HEADER, overflow="fold")
+    table.add_column(NEW_HEADER, overflow="fold")
+    for label, old, new in _rows(r):
+        table.add_row(label, old, new)
+    parts: list[RenderableType] = [table, _comparison(r), Text(""), _formulas(r)]
+    parts.extend(_refusals(r))
+    return Group(*parts)
+
+
+def _side_cell(s: Side, model_mode: bool) -> Text:
+    text = Text()
+    if model_mode and s.refusal is not None:
+        text.append("refused\n", style="bold red")
+    text.append(fmt_base(s.scaled_base), style="bold")
+    text.append(f"\n{_shape(s)}")
+    c = s.cache
+    if c is not None and not c.all_finite:
+        text.append(f"\nnot finite (abs max {_num(c.abs_max)})", style="bold red")
+    elif c is not None and c.abs_max > 1.0:
+        text.append(f"\nabs max {_num(c.abs_max)}", style="bold red")
+    elif c is None and s.cache_note:
+        text.append("\nnot computed", style="dim")
+    return text
+
+
+def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
+    first = results[0]
+    title = first.model if first.model else "DynamicNTKScalingRotaryEmbedding (bare parameters)"
+    model_mode = first.mode == "model"
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False
+    )
+    table.add_column("max_model_len" if model_mode else "L", justify="right", no_wrap=True)
+    table.add_column(f"{OLD_HEADER}\nθ' / cache", overflow="fold")
+    table.add_column(f"{NEW_HEADER}\nθ' / cache", overflow="fold")
+    table.add_column("max |Δcos|\nmax |Δsin|", overflow="fold")
+    table.add_column("first pos\n|Δ| > 1e-3", justify="right")
+    for r in results:
+        d = r.delta
+        table.add_row(
+            fmt_int(r.length),
+            _side_cell(r.old, model_mode),
+            _side_cell(r.new, model_mode),
+            "—" if d is None else f"{_num(d.max_abs_dcos)}\n{_num(d.max_abs_dsin)}",
+            "—" if d is None or d.first_position is None else f"{d.first_position:,}",
+        )
+        table.add_section()
+    parts: list[RenderableType] = [table]
+    notes = [
+        f"{'max_model_len' if model_mode else 'L'} {r.length}: {f.explanation}"
+        for r in results
+        for f in (r.new.formula,)
+        if f and f.explanation
+    ]
+    symbolic = [f.symbolic for f in (first.old.formula, first.new.formula) if f]
+    if symbolic:
+        parts.append(
+            Text("old: " + symbolic[0] + ("\nnew: " + symbolic[1] if len(symbolic) > 1 else ""))
+        )
+    if notes:
+        parts.append(Text("\n".join(dict.fromkeys(notes)), style="yellow"))
+    return Group(*parts)
