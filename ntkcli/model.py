@@ -152,6 +152,12 @@ class Rotary:
         return self.cache_rows * self.rotary_dim * DTYPE_BYTES.get(self.dtype, 4)
 
 
+# Defaults shared by the core and the CLI's option declarations (kept here, in a module every
+# command imports anyway, so declaring an option never imports torch-adjacent code).
+DEFAULT_MAX_BYTES = 1 << 30  # diff: memory budget for real caches, 1 GiB (issue #3)
+DEFAULT_POINTS = 120  # plot: log-spaced lengths in a range
+MAX_POINTS = 200
+
 DTYPE_BYTES: Mapping[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 
 

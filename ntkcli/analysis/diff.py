@@ -20,10 +20,18 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from ntkcli.errors import UsageError
-from ntkcli.model import Base, RawConfig, Refusal, Request, Resolution, Rotary, VllmLine
+from ntkcli.model import (
+    DEFAULT_MAX_BYTES,
+    Base,
+    RawConfig,
+    Refusal,
+    Request,
+    Resolution,
+    Rotary,
+    VllmLine,
+)
 from ntkcli.rope import ntk
 from ntkcli.rope.cache import (
-    DEFAULT_MAX_BYTES,
     DIFF_TOLERANCE,
     SUPPORTED_DTYPES,
     CacheDelta,

@@ -31,8 +31,9 @@ Status = Literal["ok", "zero", "complex", "negative", "nan", "inf", "unavailable
 SeriesKey = Literal["vllm_new", "vllm_old", "reference"]
 
 DEFAULT_RANGE = (256, 32768)
-DEFAULT_POINTS = 120
-MAX_POINTS = 200
+from ntkcli.model import DEFAULT_POINTS as DEFAULT_POINTS  # noqa: E402
+from ntkcli.model import MAX_POINTS as MAX_POINTS  # noqa: E402
+
 MAX_LENGTH = 2**31 - 1
 
 _RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*$")

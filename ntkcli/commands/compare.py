@@ -8,11 +8,8 @@ from typing import Annotated
 import typer
 
 from ntkcli import console, sources
-from ntkcli.analysis import compare as analysis
 from ntkcli.commands import options as o
 from ntkcli.errors import UsageError
-from ntkcli.render.compare import compare_tables
-from ntkcli.serialize.compare import comparison
 from ntkcli.vllm.overrides import parse_hf_overrides
 
 Models = Annotated[
@@ -74,6 +71,10 @@ def compare(
     format: o.Format = "table",
 ) -> None:
     """Compare vLLM new, vLLM old, transformers and Nomic's code for each MODEL at each length."""
+    from ntkcli.analysis import compare as analysis  # lazy: keeps start-up light
+    from ntkcli.render.compare import compare_tables  # lazy: keeps start-up light
+    from ntkcli.serialize.compare import comparison  # lazy: keeps start-up light
+
     lengths = parse_lengths(length)
     names = models or [str(m["model"]) for m in sources.bundled_models()]
     opts = o.hub_options(

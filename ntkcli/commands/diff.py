@@ -8,12 +8,9 @@ from typing import Annotated
 import typer
 
 from ntkcli import console, sources
-from ntkcli.analysis import diff as analysis
 from ntkcli.commands import options as o
 from ntkcli.errors import EXIT_FINDINGS, UsageError
-from ntkcli.render.diff import diff_table, lengths_table
-from ntkcli.rope.cache import DEFAULT_MAX_BYTES
-from ntkcli.serialize.diff import diff as diff_json
+from ntkcli.model import DEFAULT_MAX_BYTES
 
 BARE = "Bare parameters (no MODEL)"
 
@@ -141,6 +138,10 @@ def diff(
     format: o.Format = "table",
 ) -> None:
     """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and the real torch caches."""
+    from ntkcli.analysis import diff as analysis  # lazy: keeps start-up light
+    from ntkcli.render.diff import diff_table, lengths_table  # lazy: keeps start-up light
+    from ntkcli.serialize.diff import diff as diff_json  # lazy: keeps start-up light
+
     bare_flags = {
         "--base": base,
         "--factor": factor,

@@ -8,11 +8,8 @@ from typing import Annotated
 import typer
 
 from ntkcli import console, sources
-from ntkcli.analysis.plot_series import DEFAULT_POINTS, MAX_POINTS, parse_lengths, plot_data
 from ntkcli.commands import options as o
-from ntkcli.render import plot_file
-from ntkcli.render.plot_terminal import BaseChart
-from ntkcli.serialize.plot import plot as plot_json
+from ntkcli.model import DEFAULT_POINTS, MAX_POINTS
 from ntkcli.vllm.overrides import parse_hf_overrides
 
 Out = Annotated[
@@ -72,8 +69,14 @@ def plot(
 ) -> None:
     """Plot θ' against the served length (vLLM new, vLLM old, the model's own code) and the
     wavelengths 2π/inv_freq per dimension pair; in the terminal, or to a PNG/SVG with --out."""
+    from ntkcli.render import plot_file  # lazy: keeps start-up light
+    from ntkcli.render.plot_terminal import BaseChart  # lazy: keeps start-up light
+    from ntkcli.serialize.plot import plot as plot_json  # lazy: keeps start-up light
+
     if out is not None:
         plot_file.file_format(out)  # a wrong suffix is a usage error before anything is loaded
+    from ntkcli.analysis.plot_series import parse_lengths, plot_data  # lazy: light start-up
+
     spec = parse_lengths(lengths)
     overrides = parse_hf_overrides(hf_overrides)
     raw = sources.load(

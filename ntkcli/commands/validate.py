@@ -9,10 +9,7 @@ from typing import Annotated
 import typer
 
 from ntkcli import checks, console, settings
-from ntkcli.analysis.validate import validate as run_validation
 from ntkcli.commands import options as o
-from ntkcli.render import validate as render_validate
-from ntkcli.serialize import validate as serialize_validate
 
 Inputs = Annotated[
     list[str],
@@ -85,6 +82,10 @@ def validate(
 ) -> None:
     """Check configs for RoPE sharp edges (SPEC §7): NaN/complex bases, positions past the
     cache, ignored keys, refusals. Exit 0 clean, 1 errors (--strict: warnings too), 3 unreadable."""
+    from ntkcli.analysis.validate import validate as run_validation  # lazy: keeps start-up light
+    from ntkcli.render import validate as render_validate  # lazy: keeps start-up light
+    from ntkcli.serialize import validate as serialize_validate  # lazy: keeps start-up light
+
     request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
     known = checks.all_rule_ids()
     project = settings.Settings() if isolated else settings.load_settings(Path.cwd(), known)

@@ -37,7 +37,8 @@ from ntkcli.model import DTYPE_BYTES, Base
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB (issue #3)
+from ntkcli.model import DEFAULT_MAX_BYTES
+
 DIFF_TOLERANCE = 1e-3  # "first position where they differ by more than 1e-3" (issue #3)
 CHUNK_TARGET_BYTES = 32 << 20  # ntkcli's own working set per chunk
 ROW_ALIGN = 256  # chunk boundaries on whole SIMD vectors (values are elementwise either way)
