@@ -31,6 +31,7 @@ from ntkcli.errors import NtkcliError
 from ntkcli.model import Base, RawConfig, Request, Resolution, Source
 from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.references.transformers_rope import DynamicRopeConfig, dynamic_base
+from ntkcli.rope import ntk
 from ntkcli.vllm.hf_config import HFConfig
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.rope_params import config_theta, primary_layer
@@ -144,7 +145,7 @@ def inv_freq(base: Base | None, rotary_dim: int) -> tuple[float, ...] | str:
         return f"θ' is {base!r}: inv_freq is not finite"
     if rotary_dim <= 0:
         return f"rotary dim is {rotary_dim}"
-    return tuple(1.0 / base ** (j / rotary_dim) for j in range(0, rotary_dim, 2))
+    return ntk.inv_freq64(base, rotary_dim)
 
 
 def divergence(

@@ -17,7 +17,16 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ntkcli.errors import UsageError
-from ntkcli.model import Base, RawConfig, Request, Resolution, VllmLine
+from ntkcli.model import (
+    DEFAULT_POINTS,
+    MAX_POINTS,
+    Base,
+    RawConfig,
+    Request,
+    Resolution,
+    VllmLine,
+)
+from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.rope import ntk
 from ntkcli.vllm.hf_config import HFConfig
 from ntkcli.vllm.pipeline import resolve
@@ -31,8 +40,6 @@ Status = Literal["ok", "zero", "complex", "negative", "nan", "inf", "unavailable
 SeriesKey = Literal["vllm_new", "vllm_old", "reference"]
 
 DEFAULT_RANGE = (256, 32768)
-from ntkcli.model import DEFAULT_POINTS as DEFAULT_POINTS  # noqa: E402
-from ntkcli.model import MAX_POINTS as MAX_POINTS  # noqa: E402
 
 MAX_LENGTH = 2**31 - 1
 
@@ -227,23 +234,19 @@ class Reference:
     nomic: bool
 
     def point(self, length: int) -> BasePoint:
-        inner: float | None = None
-        base: Base | None = self.base
-        if self.base is not None and self.factor is not None and self.original is not None:
-            assert self.rotary_dim is not None
-            if self.nomic and length > self.original:
-                # Nomic's code: only for N > T strictly, X = N, Y = T (SPEC §5).
-                inner = ntk.inner_reference(self.factor, length, self.original)
-            elif not self.nomic:
-                # transformers' dynamic: X = max(N, max_position_embeddings), Y = that (SPEC §5).
-                inner = ntk.inner_reference(self.factor, max(length, self.original), self.original)
-            if inner is not None:
-                base = ntk.scaled_base(self.base, inner, self.rotary_dim)
+        if self.base is None or self.factor is None or self.original is None:
+            return BasePoint(length, self.base, classify(self.base), None, True, None)
+        assert self.rotary_dim is not None
+        base: Base
+        if self.nomic:
+            # Nomic's code: only for N > T strictly, X = N, Y = T (SPEC §5).
+            rope = nomic_rope(self.base, self.rotary_dim, self.original, self.factor, length)
+            base, inner = rope.scaled_base, rope.inner
+        else:
+            # transformers' dynamic: X = max(N, max_position_embeddings), Y = that (SPEC §5).
+            inner = ntk.inner_reference(self.factor, max(length, self.original), self.original)
+            base = ntk.scaled_base(self.base, inner, self.rotary_dim)
         return BasePoint(length, base, classify(base), inner, True, None)
-
-
-def _number_or_none(cfg: HFConfig, key: str) -> float | None:
-    return cfg.float_or_none(key)
 
 
 def reference_runtime(r: Resolution) -> Reference:
@@ -255,11 +258,11 @@ def reference_runtime(r: Resolution) -> Reference:
         # Nomic's code reads rotary_emb_base, rotary_emb_fraction, rotary_scaling_factor and
         # max_trained_positions; it never reads rope_parameters, so a rope_parameters override
         # changes vLLM but not this line.
-        theta = _number_or_none(cfg, "rotary_emb_base")
-        fraction = _number_or_none(cfg, "rotary_emb_fraction") or 0.0
+        theta = cfg.float_or_none("rotary_emb_base")
+        fraction = cfg.float_or_none("rotary_emb_fraction") or 0.0
         head = rot.head_size if rot is not None else None
         dim = int(head * fraction) if head is not None else None
-        scaling = _number_or_none(cfg, "rotary_scaling_factor")
+        scaling = cfg.float_or_none("rotary_scaling_factor")
         trained = cfg.int_or_none("max_trained_positions")
         if dim is None or dim <= 2 or dim % 2:
             return Reference(
@@ -319,11 +322,7 @@ def wavelengths(base: Base | None, rotary_dim: int | None) -> tuple[float, ...] 
     if classify(base) != "ok" or rotary_dim is None or rotary_dim < 2:
         return None
     assert isinstance(base, float)
-    values = []
-    for i in range(rotary_dim // 2):
-        inv_freq = 1.0 / base ** (2 * i / rotary_dim)
-        values.append(2 * math.pi / inv_freq)
-    return tuple(values)
+    return tuple(2 * math.pi / f for f in ntk.inv_freq64(base, rotary_dim))
 
 
 # -- everything ---------------------------------------------------------------------------------

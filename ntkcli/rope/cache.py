@@ -32,12 +32,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ntkcli.model import DTYPE_BYTES, Base
+from ntkcli.model import DEFAULT_MAX_BYTES, DTYPE_BYTES, Base
 
 if TYPE_CHECKING:
     import torch
 
-from ntkcli.model import DEFAULT_MAX_BYTES
 
 DIFF_TOLERANCE = 1e-3  # "first position where they differ by more than 1e-3" (issue #3)
 CHUNK_TARGET_BYTES = 32 << 20  # ntkcli's own working set per chunk

@@ -46,6 +46,12 @@ def rows_old(max_position: int, factor: float) -> int:
     return math.ceil(max_position * factor)
 
 
+def inv_freq64(base: float, rotary_dim: int) -> tuple[float, ...]:
+    """inv_freq_i = 1 / θ'^(2i/d), i = 0 … d/2 − 1, in float64 (vLLM computes the cache's in
+    float32: rope/cache.py). Exact for the angles pos·inv_freq and the wavelengths 2π/inv_freq."""
+    return tuple(1.0 / base ** (j / rotary_dim) for j in range(0, rotary_dim, 2))
+
+
 def zero_crossing(factor: float, trained_positions: int) -> float:
     """The served length where the new inner term is 0: T·(α − 1)/α (SPEC §4.5)."""
     return trained_positions * (factor - 1) / factor
