@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ntkcli import console, sources
+from ntkcli import console
 from ntkcli.commands import options as o
 from ntkcli.errors import EXIT_FINDINGS, UsageError
 from ntkcli.model import DEFAULT_MAX_BYTES
@@ -180,11 +180,9 @@ def diff(
         request = o.vllm_request(
             "new", max_model_len, hf_overrides, allow_long_max_model_len, dtype
         )
-        raw = sources.load(
+        raw = o.load_model(
             model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
         )
-        if raw.source.note:
-            console.note(raw.source.note)
         results = (
             analysis.diff_model(raw, request, budget)
             if length_list is None

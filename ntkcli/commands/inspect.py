@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ntkcli import checks, console, render, serialize, sources
+from ntkcli import checks, console, render, serialize
 from ntkcli.commands import options as o
 from ntkcli.vllm.pipeline import resolve
 
@@ -27,11 +27,9 @@ def inspect(
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
     request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
-    raw = sources.load(
+    raw = o.load_model(
         model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
     )
-    if raw.source.note:
-        console.note(raw.source.note)
     resolution = resolve(raw, request)
     resolution = replace(resolution, findings=tuple(checks.check(resolution)))
     if format == "json":

@@ -1,5 +1,5 @@
 """Options shared by several commands, declared once (as huggingface_hub's `hf` CLI does), and
-the two builders that turn them into core inputs."""
+the builders that turn them into core inputs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
+from ntkcli import console, sources
 from ntkcli.console import OutputFormat
 from ntkcli.errors import UsageError
-from ntkcli.model import Request
+from ntkcli.model import RawConfig, Request
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
 from ntkcli.vllm.versions import parse_vllm_version
@@ -155,3 +156,11 @@ def vllm_request(
         allow_long_max_model_len=allow_long,
         dtype=dtype,
     )
+
+
+def load_model(model: str, opts: HubOptions) -> RawConfig:
+    """Load MODEL; when where it came from needs saying (a bundled fallback), say it on stderr."""
+    raw = sources.load(model, opts)
+    if raw.source.note:
+        console.note(raw.source.note)
+    return raw

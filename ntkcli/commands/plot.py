@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ntkcli import console, sources
+from ntkcli import console
 from ntkcli.commands import options as o
 from ntkcli.model import DEFAULT_POINTS, MAX_POINTS
 from ntkcli.vllm.overrides import parse_hf_overrides
@@ -79,11 +79,9 @@ def plot(
 
     spec = parse_lengths(lengths)
     overrides = parse_hf_overrides(hf_overrides)
-    raw = sources.load(
+    raw = o.load_model(
         model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
     )
-    if raw.source.note:
-        console.note(raw.source.note)
     data = plot_data(
         raw, overrides, lengths=spec, points=points, at=at, allow_long=allow_long_max_model_len
     )

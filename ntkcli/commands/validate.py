@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ntkcli import checks, console, settings
+from ntkcli import checks, console
 from ntkcli.commands import options as o
 
 Inputs = Annotated[
@@ -82,6 +82,7 @@ def validate(
 ) -> None:
     """Check configs for RoPE sharp edges (SPEC §7): NaN/complex bases, positions past the
     cache, ignored keys, refusals. Exit 0 clean, 1 errors (--strict: warnings too), 3 unreadable."""
+    from ntkcli import settings  # lazy: tomllib and the settings search only for validate
     from ntkcli.analysis.validate import validate as run_validation  # lazy: keeps start-up light
     from ntkcli.render import validate as render_validate  # lazy: keeps start-up light
     from ntkcli.serialize import validate as serialize_validate  # lazy: keeps start-up light
