@@ -10,7 +10,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -301,8 +301,8 @@ def _short(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first[:160]}"
 
 
-def _iter_cached(repo_id: str, filename: str, opts: HubOptions) -> Iterator[str | bool]:
-    """Yield the cached path, or False when the cache knows the file does not exist."""
+def _cached(repo_id: str, filename: str, opts: HubOptions) -> str | bool | None:
+    """The cached path; False when the cache knows the file does not exist; None if unknown."""
     from huggingface_hub import try_to_load_from_cache
     from huggingface_hub.file_download import _CACHED_NO_EXIST
 
@@ -311,11 +311,10 @@ def _iter_cached(repo_id: str, filename: str, opts: HubOptions) -> Iterator[str 
             repo_id, filename, cache_dir=opts.cache_dir, revision=opts.revision
         )
     except Exception:  # a malformed cache entry is a cache miss, not a crash
-        found = None
+        return None
     if isinstance(found, str):
-        yield found
-    elif found is _CACHED_NO_EXIST:
-        yield False
+        return found
+    return False if found is _CACHED_NO_EXIST else None
 
 
 def _download(repo_id: str, filename: str, opts: HubOptions) -> str:
@@ -343,9 +342,9 @@ def _fetch(
     repo_id: str, filename: str, opts: HubOptions, use_network: bool
 ) -> tuple[str | None, str]:
     """(path or None when absent, "cache" | "hub")."""
-    if not opts.refresh:
-        for cached in _iter_cached(repo_id, filename, opts):
-            return (cached if isinstance(cached, str) else None), "cache"
+    cached = None if opts.refresh else _cached(repo_id, filename, opts)
+    if cached is not None:
+        return (cached if isinstance(cached, str) else None), "cache"
     if not use_network:
         return None, "cache"
     from huggingface_hub import errors
