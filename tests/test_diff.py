@@ -31,6 +31,21 @@ def vllm_cache(base: complex | float, rotary_dim: int, rows: int) -> torch.Tenso
     return cache.to(torch.float32)
 
 
+def bare_args(
+    *extra: str,
+    base: str = "1000",
+    factor: str = "2",
+    dim: str = "64",
+    length: str | None = "8",
+    trained: str = "8",
+) -> list[str]:
+    """`ntkcli diff` with bare parameters (no MODEL); `length=None` leaves --max-position out."""
+    args = ["diff", "--base", base, "--factor", factor, "--rotary-dim", dim]
+    if length is not None:
+        args += ["--max-position", length]
+    return [*args, "--max-trained-positions", trained, *extra]
+
+
 def bare(
     length: int,
     factor: float = 2.0,
@@ -40,18 +55,14 @@ def bare(
     *extra: str,
 ) -> Any:
     return cli_json(
-        "diff",
-        "--base",
-        str(base),
-        "--factor",
-        str(factor),
-        "--rotary-dim",
-        str(dim),
-        "--max-position",
-        str(length),
-        "--max-trained-positions",
-        str(trained),
-        *extra,
+        *bare_args(
+            *extra,
+            base=str(base),
+            factor=str(factor),
+            dim=str(dim),
+            length=str(length),
+            trained=str(trained),
+        )
     )
 
 
@@ -193,19 +204,7 @@ def test_bare_formula_text_has_the_numbers() -> None:
 
 
 def test_table_shows_both_sides_and_formulas() -> None:
-    run = cli(
-        "diff",
-        "--base",
-        "1000",
-        "--factor",
-        "2",
-        "--rotary-dim",
-        "64",
-        "--max-position",
-        "512",
-        "--max-trained-positions",
-        "2048",
-    )
+    run = cli(*bare_args(length="512", trained="2048"))
     assert run.exit_code == 0, run.stderr
     out = run.stdout
     for text in (
@@ -226,19 +225,7 @@ def test_table_shows_both_sides_and_formulas() -> None:
 
 
 def test_lengths_json_is_a_list() -> None:
-    data = cli_json(
-        "diff",
-        "--base",
-        "1000",
-        "--factor",
-        "2",
-        "--rotary-dim",
-        "64",
-        "--max-trained-positions",
-        "2048",
-        "--lengths",
-        "512,1024,2048,4096,8192",
-    )
+    data = cli_json(*bare_args("--lengths", "512,1024,2048,4096,8192", trained="2048", length=None))
     assert [row["len"] for row in data] == [512, 1024, 2048, 4096, 8192]
     # The old base stays put, the new one moves (SPEC §6).
     assert {row["old"]["scaled_base"] for row in data} == {3108.2236667168813}
@@ -254,19 +241,7 @@ def test_lengths_json_is_a_list() -> None:
 
 
 def test_lengths_table() -> None:
-    run = cli(
-        "diff",
-        "--base",
-        "1000",
-        "--factor",
-        "2",
-        "--rotary-dim",
-        "64",
-        "--max-trained-positions",
-        "2048",
-        "--lengths",
-        "1536,8192",
-    )
+    run = cli(*bare_args("--lengths", "1536,8192", trained="2048", length=None))
     assert run.exit_code == 0, run.stderr
     assert "488.94426816771636" in run.stdout
     assert "7453.483031811892" in run.stdout
@@ -371,20 +346,7 @@ def test_exit_code_flag() -> None:
     args = ["diff", V1, "--bundled"]
     assert cli(*args).exit_code == 0
     assert cli(*args, "--exit-code").exit_code == 1
-    same = [
-        "diff",
-        "--base",
-        "1000",
-        "--factor",
-        "1",
-        "--rotary-dim",
-        "64",
-        "--max-position",
-        "2048",
-        "--max-trained-positions",
-        "2048",
-        "--exit-code",
-    ]
+    same = bare_args("--exit-code", factor="1", length="2048", trained="2048")
     run = cli(*same)
     assert run.exit_code == 0, run.stdout  # α = 1, L = T: old and new are the same cache
 
@@ -416,119 +378,31 @@ def test_budget_default_allows_the_big_diff() -> None:
         (["diff", V1, "--bundled", "--base", "1000"], "not both"),
         (["diff", "--base", "1000", "--factor", "2"], "--rotary-dim"),
         (
-            [
-                "diff",
-                "--base",
-                "1000",
-                "--factor",
-                "2",
-                "--rotary-dim",
-                "2",
-                "--max-position",
-                "8",
-                "--max-trained-positions",
-                "8",
-            ],
+            bare_args(dim="2"),
             "division by zero",
         ),
         (
-            [
-                "diff",
-                "--base",
-                "1000",
-                "--factor",
-                "2",
-                "--rotary-dim",
-                "63",
-                "--max-position",
-                "8",
-                "--max-trained-positions",
-                "8",
-            ],
+            bare_args(dim="63"),
             "even",
         ),
         (
-            [
-                "diff",
-                "--base",
-                "0",
-                "--factor",
-                "2",
-                "--rotary-dim",
-                "64",
-                "--max-position",
-                "8",
-                "--max-trained-positions",
-                "8",
-            ],
+            bare_args(base="0"),
             "--base",
         ),
         (
-            [
-                "diff",
-                "--base",
-                "1000",
-                "--factor",
-                "-1",
-                "--rotary-dim",
-                "64",
-                "--max-position",
-                "8",
-                "--max-trained-positions",
-                "8",
-            ],
+            bare_args(factor="-1"),
             "--factor",
         ),
         (
-            [
-                "diff",
-                "--base",
-                "1000",
-                "--factor",
-                "2",
-                "--rotary-dim",
-                "64",
-                "--head-size",
-                "32",
-                "--max-position",
-                "8",
-                "--max-trained-positions",
-                "8",
-            ],
+            bare_args("--head-size", "32"),
             "--head-size",
         ),
         (
-            [
-                "diff",
-                "--base",
-                "1000",
-                "--factor",
-                "2",
-                "--rotary-dim",
-                "64",
-                "--max-position",
-                "8",
-                "--max-trained-positions",
-                "8",
-                "--lengths",
-                "8,16",
-            ],
+            bare_args("--lengths", "8,16"),
             "--lengths",
         ),
         (
-            [
-                "diff",
-                "--base",
-                "1000",
-                "--factor",
-                "2",
-                "--rotary-dim",
-                "64",
-                "--max-trained-positions",
-                "8",
-                "--lengths",
-                "8,x",
-            ],
+            bare_args("--lengths", "8,x", length=None),
             "--lengths",
         ),
         (["diff", "--base", "1000", "--max-model-len", "4096"], "need MODEL"),
@@ -546,21 +420,7 @@ def test_usage_errors(args: list[str], needle: str) -> None:
 def test_complex_case_emits_torch_warning_once_captured() -> None:
     # A fresh process: torch warns once per process ("Casting complex values to real discards
     # the imaginary part"). ntkcli records it in the JSON instead of letting it leak to stderr.
-    run = cli_subprocess(
-        "diff",
-        "--base",
-        "1000",
-        "--factor",
-        "2",
-        "--rotary-dim",
-        "64",
-        "--max-position",
-        "512",
-        "--max-trained-positions",
-        "2048",
-        "--format",
-        "json",
-    )
+    run = cli_subprocess(*bare_args("--format", "json", length="512", trained="2048"))
     assert run.exit_code == 0, run.stderr
     new = run.json()["new"]
     assert new["torch_warnings"] == ["Casting complex values to real discards the imaginary part"]
