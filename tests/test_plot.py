@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from conftest import cli, cli_json
 
-from ntkcli.analysis.plot_series import classify, log_lengths, parse_lengths
+from ntkcli.analysis.plot_series import log_lengths, parse_lengths
 from ntkcli.errors import UsageError
+from ntkcli.rope.ntk import base_status as classify
 
 V1 = "nomic-ai/nomic-embed-text-v1"
 SNOWFLAKE = "Snowflake/snowflake-arctic-embed-m-long"

@@ -21,7 +21,6 @@ noise (which is below (N − 1) · 6e-8 rad), and it needs no tensor and no torc
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,16 +132,16 @@ class Comparison:
 # -- divergence ----------------------------------------------------------------------------------
 def inv_freq(base: Base | None, rotary_dim: int) -> tuple[float, ...] | str:
     """1 / θ'^(j/d), j = 0, 2, …, in float64; or why it cannot be computed (as inspect shows)."""
-    if base is None:
+    status = ntk.base_status(base)
+    if status == "unavailable":
         return "θ' unknown"
-    if isinstance(base, complex):
-        return "θ' is complex"
-    if math.isnan(base):
-        return "θ' is nan"
-    if math.isinf(base):
+    if status in ("complex", "nan"):
+        return f"θ' is {status}"
+    if status == "inf":
         return f"θ' is {base!r}"
-    if base <= 0.0:
+    if status != "ok":  # zero or negative
         return f"θ' is {base!r}: inv_freq is not finite"
+    assert isinstance(base, float)
     if rotary_dim <= 0:
         return f"rotary dim is {rotary_dim}"
     return ntk.inv_freq64(base, rotary_dim)

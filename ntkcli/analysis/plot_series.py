@@ -33,10 +33,8 @@ from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.rope_params import config_theta, primary_layer
 from ntkcli.vllm.versions import parse_vllm_version
 
-# "ok": a finite positive real θ' (plottable on a log axis). The others are gaps in the plot:
-# "zero" θ' = 0.0 (inv_freq [1, inf, …] → NaN/Inf cache), "complex" (negative inner term, SPEC
-# §4.5), "negative", "nan", "inf", and "unavailable" (no rotary object / no formula applies).
-Status = Literal["ok", "zero", "complex", "negative", "nan", "inf", "unavailable"]
+# Only "ok" bases are plottable on a log axis; every other status is a gap in the plot.
+Status = ntk.BaseStatus
 SeriesKey = Literal["vllm_new", "vllm_old", "reference"]
 
 DEFAULT_RANGE = (256, 32768)
@@ -177,20 +175,6 @@ def _grid(spec: LengthSpec, points: int, landmarks: Sequence[float]) -> tuple[in
 # -- one point ----------------------------------------------------------------------------------
 
 
-def classify(base: Base | None) -> Status:
-    if base is None:
-        return "unavailable"
-    if isinstance(base, complex):
-        return "complex"
-    if math.isnan(base):
-        return "nan"
-    if math.isinf(base):
-        return "inf"
-    if base == 0.0:
-        return "zero"
-    return "negative" if base < 0 else "ok"
-
-
 def _vllm_point(
     raw: RawConfig, request: Request, length: int, allow_long: bool
 ) -> tuple[BasePoint, Resolution]:
@@ -209,7 +193,7 @@ def _vllm_point(
     point = BasePoint(
         length=length,
         base=base,
-        status=classify(base),
+        status=ntk.base_status(base),
         inner=rot.inner if rot is not None else None,
         allowed=refusal is None,
         refusal=None if refusal is None else f"{refusal.error}: {refusal.message}",
@@ -235,7 +219,7 @@ class Reference:
 
     def point(self, length: int) -> BasePoint:
         if self.base is None or self.factor is None or self.original is None:
-            return BasePoint(length, self.base, classify(self.base), None, True, None)
+            return BasePoint(length, self.base, ntk.base_status(self.base), None, True, None)
         assert self.rotary_dim is not None
         base: Base
         if self.nomic:
@@ -246,7 +230,7 @@ class Reference:
             # transformers' dynamic: X = max(N, max_position_embeddings), Y = that (SPEC §5).
             inner = ntk.inner_reference(self.factor, max(length, self.original), self.original)
             base = ntk.scaled_base(self.base, inner, self.rotary_dim)
-        return BasePoint(length, base, classify(base), inner, True, None)
+        return BasePoint(length, base, ntk.base_status(base), inner, True, None)
 
 
 def reference_runtime(r: Resolution) -> Reference:
@@ -319,7 +303,7 @@ def reference_runtime(r: Resolution) -> Reference:
 def wavelengths(base: Base | None, rotary_dim: int | None) -> tuple[float, ...] | None:
     """2π / inv_freq_i with inv_freq_i = 1/θ'^(2i/d), float64 (SPEC §4.5 uses float32 for the
     cache; float64 here because this is a picture of the geometry, not of the cache)."""
-    if classify(base) != "ok" or rotary_dim is None or rotary_dim < 2:
+    if ntk.base_status(base) != "ok" or rotary_dim is None or rotary_dim < 2:
         return None
     assert isinstance(base, float)
     return tuple(2 * math.pi / f for f in ntk.inv_freq64(base, rotary_dim))
@@ -436,7 +420,7 @@ def plot_data(
                 key,
                 LABELS[key],
                 base,
-                classify(base),
+                ntk.base_status(base),
                 dim,
                 wavelengths(base, dim),
                 at_points[line].allowed,

@@ -6,6 +6,7 @@ The operations are written in the order vLLM writes them so the results agree to
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from ntkcli.model import Base
 
@@ -57,5 +58,21 @@ def zero_crossing(factor: float, trained_positions: int) -> float:
     return trained_positions * (factor - 1) / factor
 
 
-def is_finite_real(value: Base | None) -> bool:
-    return isinstance(value, float) and math.isfinite(value)
+# What a base is, as a word: "ok" (a positive finite real), "zero" (θ' = 0.0: inv_freq
+# [1, inf, …] → NaN/Inf cache), "complex" (negative inner term, §4.5), "negative", "nan", "inf",
+# or "unavailable" (no formula applies / no rotary object).
+BaseStatus = Literal["ok", "zero", "complex", "negative", "nan", "inf", "unavailable"]
+
+
+def base_status(base: Base | None) -> BaseStatus:
+    if base is None:
+        return "unavailable"
+    if isinstance(base, complex):
+        return "complex"
+    if math.isnan(base):
+        return "nan"
+    if math.isinf(base):
+        return "inf"
+    if base == 0.0:
+        return "zero"
+    return "negative" if base < 0 else "ok"
