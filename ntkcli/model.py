@@ -85,6 +85,23 @@ class Refusal:
     error: str  # "ValueError", "KeyError", "AttributeError", "AssertionError", ...
     message: str
     step: str
+    cause: RefusalCause  # why, for code: checks key on this, never on the message text
+
+
+# Why vLLM stops, one name per place in the pipeline that can refuse.
+RefusalCause = Literal[
+    "conflicting_rope_types",  # §3.3: type and rope_type differ
+    "missing_rope_type",  # §3.1: a dict override spelled with "type" → KeyError
+    "unusable_length",  # the derived length is ≤ 0 (ntkcli's own check)
+    "max_model_len_too_long",  # §4.2, and the old Nomic re-check of §4.3
+    "nomic_assertion",  # §4.3: an assert of the NomicBert update
+    "nomic_missing_st",  # §4.3 old: the re-check needs a sentence-transformers file
+    "unknown_rope_type",  # §4.4
+    "partial_rotary_factor",  # §4.4: outside (0, 1]
+    "dynamic_without_factor",  # §4.4: neither alpha nor factor
+    "zero_division",  # §4.5: d = 2 in d / (d − 2)
+    "negative_arange",  # §4.5 old: arange of L·α < 0
+]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def invalid_geometry(r: Resolution) -> Iterator[Issue]:
             "set partial_rotary_factor (rotary_pct / rotary_emb_fraction) to a value in (0, 1]",
         )
     dim = rot.rotary_dim if rot is not None else None
-    if rot is None and r.refusal is not None and r.refusal.error == "ZeroDivisionError":
+    if rot is None and r.refusal is not None and r.refusal.cause == "zero_division":
         dim = 2  # get_rope's d / (d − 2) for the dynamic class
     if dim is not None and dim <= 2:
         yield Issue(

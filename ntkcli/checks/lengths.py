@@ -9,8 +9,6 @@ from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import DerivedLength, Resolution
 from ntkcli.vllm.nomic import STEP as NOMIC_STEP
 
-MAX_LEN_REFUSAL = "User-specified max_model_len"
-
 
 def _limit(r: Resolution) -> DerivedLength | None:
     """The limit vLLM checks the length against: old Nomic re-derives it (§4.3)."""
@@ -52,7 +50,7 @@ def positions_past_cache(r: Resolution) -> Iterator[Issue]:
 @rule("R09", "error", "vLLM refuses the requested max_model_len")
 def max_model_len_refused(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
-    if ref is None or ref.error != "ValueError" or not ref.message.startswith(MAX_LEN_REFUSAL):
+    if ref is None or ref.cause != "max_model_len_too_long":
         return
     first = ref.message.split(" To allow overriding", 1)[0]
     limit = _limit(r)

@@ -64,7 +64,7 @@ def nomic_assertion(r: Resolution) -> Iterator[Issue]:
 @rule("R17", "error", "old vLLM: the Nomic re-check crashes without a sentence-transformers file")
 def nomic_recheck_crash(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
-    if ref is None or r.nomic is None or ref.error != "AttributeError":
+    if ref is None or r.nomic is None or ref.cause != "nomic_missing_st":
         return
     yield Issue(
         f"vLLM ≤ 0.21 would crash: AttributeError: {ref.message} (with --max-model-len or "

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ntkcli.checks.common import params
 from ntkcli.checks.registry import Issue, rule
-from ntkcli.model import Refusal, Resolution
+from ntkcli.model import Refusal, RefusalCause, Resolution
 from ntkcli.vllm.get_rope import BUILDERS
 
 KNOWN_TYPES = ", ".join(sorted(BUILDERS))
@@ -15,7 +15,7 @@ KNOWN_TYPES = ", ".join(sorted(BUILDERS))
 @rule("R14", "error", "unknown rope type (get_rope raises ValueError)")
 def unknown_rope_type(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
-    if ref is None or not ref.message.startswith("Unknown RoPE scaling type"):
+    if ref is None or ref.cause != "unknown_rope_type":
         return
     yield Issue(
         f"vLLM would refuse: {ref.error}: {ref.message}",
@@ -26,7 +26,7 @@ def unknown_rope_type(r: Resolution) -> Iterator[Issue]:
 @rule("R15", "error", "both 'type' and 'rope_type' given, and they differ")
 def conflicting_types(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
-    if ref is None or not ref.message.startswith("Found conflicts between"):
+    if ref is None or ref.cause != "conflicting_rope_types":
         return
     yield Issue(
         f"vLLM would refuse: {ref.error}: {ref.message}",
@@ -37,7 +37,7 @@ def conflicting_types(r: Resolution) -> Iterator[Issue]:
 @rule("R16", "error", "dynamic rope type without 'factor' or 'alpha'")
 def dynamic_without_factor(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
-    if ref is None or "either 'alpha' or 'factor'" not in ref.message:
+    if ref is None or ref.cause != "dynamic_without_factor":
         return
     yield Issue(
         f"vLLM would refuse: {ref.error}: {ref.message} (rope parameters: {sorted(params(r))})",
@@ -45,24 +45,26 @@ def dynamic_without_factor(r: Resolution) -> Iterator[Issue]:
     )
 
 
+# The refusals a specific rule describes; R19 covers every other one.
+CLAIMED: frozenset[RefusalCause] = frozenset(
+    {
+        "nomic_assertion",  # R08
+        "nomic_missing_st",  # R17
+        "zero_division",  # R11: d = 2
+        "missing_rope_type",  # R06
+        "negative_arange",  # R11: factor < 0 (old)
+        "max_model_len_too_long",  # R09
+        "partial_rotary_factor",  # R11
+        "unknown_rope_type",  # R14
+        "conflicting_rope_types",  # R15
+        "dynamic_without_factor",  # R16
+    }
+)
+
+
 def claimed(ref: Refusal) -> bool:
     """Whether a specific rule describes this refusal (R06, R08, R09, R11, R14–R17)."""
-    return (
-        ref.error == "AssertionError"  # R08
-        or ref.error == "AttributeError"  # R17
-        or ref.error == "ZeroDivisionError"  # R11: d = 2
-        or (ref.error == "KeyError" and ref.message == "'rope_type'")  # R06
-        or (ref.error == "RuntimeError" and "arange" in ref.message)  # R11: factor < 0 (old)
-        or ref.message.startswith(
-            (
-                "User-specified max_model_len",  # R09
-                "partial_rotary_factor=",  # R11
-                "Unknown RoPE scaling type",  # R14
-                "Found conflicts between",  # R15
-            )
-        )
-        or "either 'alpha' or 'factor'" in ref.message  # R16
-    )
+    return ref.cause in CLAIMED
 
 
 @rule("R19", "error", "vLLM refuses for another reason (catch-all)")

@@ -94,11 +94,16 @@ def _dynamic(x: RopeInput) -> Rotary:
     factor = _number(x.params, "factor")
     if factor is None:
         raise VllmRaises(
-            "ValueError", "Dynamic rope scaling must contain either 'alpha' or 'factor' field", STEP
+            "ValueError",
+            "Dynamic rope scaling must contain either 'alpha' or 'factor' field",
+            STEP,
+            "dynamic_without_factor",
         )
     d, L = x.rotary_dim, x.max_position
     if d == 2:
-        raise VllmRaises("ZeroDivisionError", "division by zero (rotary_dim - 2 == 0)", STEP)
+        raise VllmRaises(
+            "ZeroDivisionError", "division by zero (rotary_dim - 2 == 0)", STEP, "zero_division"
+        )
     trained: int | None = None
     if x.version.dynamic_ntk_uses_trained_length:
         # New: T from rope_parameters (the NomicBert update puts it there), else L (§4.4).
@@ -113,6 +118,7 @@ def _dynamic(x: RopeInput) -> Rotary:
                 "upper bound and larger bound inconsistent with "
                 "step sign (torch.arange of a negative length)",
                 STEP,
+                "negative_arange",
             )
         rows = ntk.rows_old(L, factor)
     return Rotary(
@@ -181,7 +187,10 @@ def rotary_dim(params: Mapping[str, Any], head_size: int) -> int:
     partial = 1.0 if partial is None else partial
     if partial <= 0.0 or partial > 1.0:
         raise VllmRaises(
-            "ValueError", f"partial_rotary_factor={partial} must be between 0.0 and 1.0", STEP
+            "ValueError",
+            f"partial_rotary_factor={partial} must be between 0.0 and 1.0",
+            STEP,
+            "partial_rotary_factor",
         )
     return int(head_size * partial)
 
@@ -200,7 +209,9 @@ def build_rotary(
         raise ConfigError(f"rope_parameters: 'rope_type' must be a string, got {rope_type!r}")
     builder = BUILDERS.get(rope_type)
     if builder is None:
-        raise VllmRaises("ValueError", f"Unknown RoPE scaling type {rope_type}", STEP)
+        raise VllmRaises(
+            "ValueError", f"Unknown RoPE scaling type {rope_type}", STEP, "unknown_rope_type"
+        )
     x = RopeInput(
         params=params,
         rope_type=rope_type,

@@ -113,7 +113,7 @@ def derive_max_len(
     if params and cfg.model_type.find("gemma3") < 0:
         if "rope_type" not in params:
             # vLLM indexes rope_parameters["rope_type"]: a dict override spelled with "type".
-            raise VllmRaises("KeyError", "'rope_type'", STEP)
+            raise VllmRaises("KeyError", "'rope_type'", STEP, "missing_rope_type")
         rope_type = params["rope_type"]
         skip = rope_type in NO_FACTOR_TYPES or (
             version.yarn_skips_factor and rope_type in YARN_TYPES
@@ -137,6 +137,7 @@ def derive_max_len(
             f"the derived max_model_len is {value!r} (rope factor {factor!r}): not a usable "
             "length (ntkcli's check; vLLM itself does not validate it)",
             STEP,
+            "unusable_length",
         )
     st = st_length(st_config, version)
     final = float(st) if st is not None else value

@@ -101,7 +101,7 @@ def nomic_update(
 ) -> NomicResult:
     """Run after §4.1–4.2 with the max_model_len they produced (or were asked for)."""
     failures = assertion_failures(cfg)
-    refusal = Refusal("AssertionError", failures[0], STEP) if failures else None
+    refusal = Refusal("AssertionError", failures[0], STEP, "nomic_assertion") if failures else None
     trained, trained_from = trained_positions(cfg, version)
     notes: list[Note] = []
     override_len = flat_overrides.get("max_model_len")
@@ -140,7 +140,7 @@ def nomic_update(
             clamped_from, final = max_model_len, trained
     elif not st_loaded(st_config, version):
         refusal = refusal or Refusal(
-            "AttributeError", "'NoneType' object has no attribute 'pop'", STEP
+            "AttributeError", "'NoneType' object has no attribute 'pop'", STEP, "nomic_missing_st"
         )
     else:
         limited = cfg.with_updates({"max_position_embeddings": trained})
@@ -155,7 +155,7 @@ def nomic_update(
         message, check_notes = check_user_len(requested, recheck, limited, allow_long)
         notes.extend(check_notes)
         if message is not None:
-            refusal = refusal or Refusal("ValueError", message, STEP)
+            refusal = refusal or Refusal("ValueError", message, STEP, "max_model_len_too_long")
             final = None
         else:
             final = requested

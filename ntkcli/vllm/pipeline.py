@@ -112,7 +112,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
     try:
         normalised, step_notes = normalise_rope(cfg)
     except VllmRaises as exc:
-        refusal = Refusal(exc.error, exc.message, exc.step)
+        refusal = exc.refusal()
         return finish()
     notes.extend(step_notes)
     rope_parameters, step_notes = apply_dict_overrides(normalised, nested, config_theta(cfg))
@@ -125,7 +125,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
             cfg, rope_parameters, raw.st_config, version, user_len
         )
     except VllmRaises as exc:
-        refusal = Refusal(exc.error, exc.message, exc.step)
+        refusal = exc.refusal()
         return finish(normalised_rope=normalised, rope_parameters=rope_parameters)
     notes.extend(step_notes)
     if user_len is None:
@@ -137,7 +137,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         )
         notes.extend(step_notes)
         if message is not None:
-            refusal = Refusal("ValueError", message, max_len.STEP)
+            refusal = Refusal("ValueError", message, max_len.STEP, "max_model_len_too_long")
     max_model_len: int | None = None if refusal else requested
 
     # §4.3: NomicBert update. vLLM only gets there when §4.2 accepted the length, but the numbers
@@ -175,7 +175,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
     try:
         rotary = build_rotary(params, head_size(cfg, nomic), max_position, request.dtype, version)
     except VllmRaises as exc:
-        refusal = refusal or Refusal(exc.error, exc.message, exc.step)
+        refusal = refusal or exc.refusal()
     if rotary is not None and refusal is not None:
         rotary = replace(rotary, built=False)
     return finish(

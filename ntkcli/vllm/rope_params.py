@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ntkcli.errors import ConfigError
-from ntkcli.model import Note
+from ntkcli.model import Note, Refusal, RefusalCause
 from ntkcli.vllm.hf_config import HFConfig
 
 STEP = "normalise RoPE"
@@ -19,11 +19,15 @@ LEGACY_TYPES: Mapping[str, str] = {"su": "longrope", "mrope": "default"}
 class VllmRaises(Exception):
     """vLLM would stop here with `error` (a Python exception class name) and `message`."""
 
-    def __init__(self, error: str, message: str, step: str) -> None:
+    def __init__(self, error: str, message: str, step: str, cause: RefusalCause) -> None:
         super().__init__(f"{error}: {message}")
         self.error = error
         self.message = message
         self.step = step
+        self.cause: RefusalCause = cause
+
+    def refusal(self) -> Refusal:
+        return Refusal(self.error, self.message, self.step, self.cause)
 
 
 def _number(cfg: HFConfig, key: str) -> float | int | None:
@@ -84,6 +88,7 @@ def _rope_type(params: Mapping[str, Any], where: str) -> str:
             f"Found conflicts between 'rope_type={modern}' (modern field) and 'type={legacy}' "
             "(legacy field). You should only specify one of them.",
             STEP,
+            "conflicting_rope_types",
         )
     return str(modern or legacy or "default")
 
