@@ -178,18 +178,14 @@ def _grid(spec: LengthSpec, points: int, landmarks: Sequence[float]) -> tuple[in
 def _vllm_point(
     raw: RawConfig, request: Request, length: int, allow_long: bool
 ) -> tuple[BasePoint, Resolution]:
-    """θ' at max_model_len = length. The value comes from a resolution with
-    VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (so a length past the derived limit still shows the formula);
-    `allowed` from one with the user's own setting."""
-    forced = resolve(raw, replace(request, max_model_len=length, allow_long_max_model_len=True))
-    checked = (
-        forced
-        if allow_long
-        else resolve(raw, replace(request, max_model_len=length, allow_long_max_model_len=False))
+    """θ' at max_model_len = length, and whether vLLM allows it. A refused length still has its
+    θ': the pipeline describes the rotary object it would have built (built=False)."""
+    resolution = resolve(
+        raw, replace(request, max_model_len=length, allow_long_max_model_len=allow_long)
     )
-    rot = forced.rotary
+    rot = resolution.rotary
     base = rot.scaled_base if rot is not None else None
-    refusal = checked.refusal
+    refusal = resolution.refusal
     point = BasePoint(
         length=length,
         base=base,
@@ -198,7 +194,7 @@ def _vllm_point(
         allowed=refusal is None,
         refusal=None if refusal is None else f"{refusal.error}: {refusal.message}",
     )
-    return point, forced
+    return point, resolution
 
 
 # -- the reference runtime (SPEC §5) ------------------------------------------------------------
