@@ -30,7 +30,6 @@ from ntkcli.model import (
     Rotary,
     VllmLine,
 )
-from ntkcli.rope import ntk
 from ntkcli.rope.cache import (
     DIFF_TOLERANCE,
     SUPPORTED_DTYPES,
@@ -40,6 +39,7 @@ from ntkcli.rope.cache import (
     measure,
     whole_cache_bytes,
 )
+from ntkcli.vllm.get_rope import build_rotary
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.versions import parse_vllm_version
 
@@ -320,31 +320,16 @@ def formula_for(rot: Rotary | None, line: VllmLine) -> Formula | None:
 
 
 def bare_rotary(p: BareParams, line: VllmLine) -> Rotary:
-    """DynamicNTKScalingRotaryEmbedding(θ, α, d, L[, T]) as numbers (SPEC §4.5)."""
-    if line == "old":
-        trained = None
-        inner = ntk.inner_old(p.factor, p.max_position)
-        rows = ntk.rows_old(p.max_position, p.factor)
-    else:
-        trained = p.trained_positions
-        inner = ntk.inner_new(p.factor, p.max_position, trained)
-        rows = p.max_position
-    return Rotary(
-        rope_class=DYNAMIC,
-        rope_type="dynamic",
-        head_size=p.head_size,
-        rotary_dim=p.rotary_dim,
-        max_position=p.max_position,
-        base=p.base,
-        factor=p.factor,
-        trained_positions=trained,
-        inner=inner,
-        exponent=ntk.ntk_exponent(p.rotary_dim),
-        scaled_base=ntk.scaled_base(p.base, inner, p.rotary_dim),
-        cache_rows=rows,
-        dtype=p.dtype,
-        dynamic_formula=True,
-    )
+    """DynamicNTKScalingRotaryEmbedding(θ, α, d, L[, T]) as numbers (SPEC §4.5): get_rope itself,
+    given the rope parameters the bare flags stand for."""
+    params = {
+        "rope_type": "dynamic",
+        "factor": p.factor,
+        "rope_theta": p.base,
+        "rope_dim": p.rotary_dim,
+        "max_trained_positions": p.trained_positions,
+    }
+    return build_rotary(params, p.head_size, p.max_position, p.dtype, parse_vllm_version(line))
 
 
 def _cache_spec(side: Side) -> tuple[CacheSpec | None, str | None]:
