@@ -3,7 +3,8 @@ model's own code, and the per-pair wavelengths 2π/inv_freq at one length. Pure:
 
 The vLLM lines come from the real pipeline (`resolve`), one resolution per length, so every quirk
 of SPEC §4 (Nomic's T, old vLLM's L = T, refusals) is in the plot exactly as `inspect` reports it.
-The reference line is the closed form of SPEC §5 (`rope.ntk.inner_reference`); the `compare`
+The reference line is SPEC §5: Nomic's code (`references.nomic_code`) for nomic_bert, else the
+closed form of transformers' dynamic RoPE (`rope.ntk.inner_reference`); the `compare`
 command is where transformers' own function is called. For a plot this is enough: the formula
 and transformers agree to the last bit on the scalar base (both are Python floats).
 """
