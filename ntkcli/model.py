@@ -43,20 +43,33 @@ class RawConfig:
 
 @dataclass(frozen=True)
 class VllmVersion:
-    """Switches that differ between vLLM releases (SPEC §4, version map). Data, not code."""
+    """Switches that differ between vLLM releases (SPEC §8, SPEC-loading §2'.2). Data, not code:
+    one row per release in ntkcli/vllm/versions.py."""
 
-    line: VllmLine
-    label: str  # what the user asked for: "new", "old", "0.21.0", ...
+    line: VllmLine  # "old" = ≤ 0.21.x, "new" = ≥ 0.22.0 (PR #41277), for §4.3 and §4.5 only
+    label: str  # what the user asked for: "new", "old", "0.22.1", ...
     # §4.5: old = constant inner term α²−α+1 and ceil(L·α) rows; new = α·L/T − (α−1) and L rows.
     dynamic_ntk_uses_trained_length: bool
     # §4.3: new = T from the config and L = max_model_len; old = L = T and the clamp/re-check.
     nomic_update: VllmLine
-    # §4.1: vLLM ≤ 0.21 only reads the ST file when it has max_seq_length and do_lower_case.
+    # §4.1.6: up to 0.31.x the ST file counts only with both max_seq_length and do_lower_case.
     st_needs_do_lower_case: bool
-    # §4.1: 0.33+ does not multiply the derived length by the factor for yarn-like types.
+    # §4.1.4: from 0.30.0 yarn, deepseek_yarn and deepseek_llama_scaling are excluded from the
+    # factor loop.
     yarn_skips_factor: bool
-    # §4.1: old/0.22–0.32 replace the derived length by original_max_position_embeddings for yarn.
+    # §4.1.5: up to 0.29.x the derived length is replaced by yarn's L₀ before the factor.
     yarn_uses_original_length: bool
+    release: str = "0.33.0"  # the release whose rules are modelled
+    checked: bool = True  # False for 0.26/0.27 (modelled by the nearest checked rule)
+    transformers_allowed: str = ">=5.16.1,<5.21.0"  # Requires-Dist of that release
+    transformers4_allowed: bool = False  # ≤ 0.23: transformers 4 and the R-T4 RoPE patch
+    qwen_served: bool = False  # QWenLMHeadModel served up to 0.23.0
+    # 0.33.0 serves GPT-NeoX, Phi, … through its Transformers backend (G5); 0.31/0.32 unchecked.
+    transformers_backend: bool = True
+    # Factor loop `{"": rp}` vs iter_rope_parameters, YaRN/DeepSeek kwargs, Gemma3 fallback:
+    # measured on 0.22 and 0.33 only; releases in between take the nearest ("0.22" or "0.33").
+    code_era: Literal["0.22", "0.33"] = "0.33"
+    notes: tuple[str, ...] = ()  # what is assumed (patch release, unchecked release, ...)
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,8 @@ class Request:
     hf_overrides: Mapping[str, Any] = field(default_factory=dict)
     allow_long_max_model_len: bool = False  # VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
     dtype: str = "float32"
+    trust_remote_code: bool = False  # vLLM's --trust-remote-code (default off, SPEC §2.2)
+    transformers: str = "5"  # the transformers major (or a minor such as "5.19") assumed
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,28 @@ class Refusal:
     error: str  # "ValueError", "KeyError", "AttributeError", "AssertionError", ...
     message: str
     step: str
-    cause: RefusalCause  # why, for code: checks key on this, never on the message text
+    # Why, for code: checks key on this, never on the message text. A RefusalCause, or
+    # "load:<cause>" for what transformers raises while building the config (configs.LoadRefusal).
+    cause: str
+
+    @property
+    def stage(self) -> str:
+        """Where in vLLM it is raised: load, patch_rope_parameters, length, model_config_update,
+        model_code or get_rope (SPEC §4 order)."""
+        return STAGES.get(self.step, self.step)
+
+
+# Pipeline step name → stage (the names users see in JSON).
+STAGES: Mapping[str, str] = {
+    "load config": "load",
+    "normalise RoPE": "patch_rope_parameters",
+    "hf_overrides": "patch_rope_parameters",
+    "derive max length": "length",
+    "NomicBert config update": "model_config_update",
+    "model config update": "model_config_update",
+    "model code": "model_code",
+    "get_rope": "get_rope",
+}
 
 
 # Why vLLM stops, one name per place in the pipeline that can refuse.
@@ -101,6 +137,17 @@ RefusalCause = Literal[
     "dynamic_without_factor",  # §4.4: neither alpha nor factor
     "zero_division",  # §4.5: d = 2 in d / (d − 2)
     "negative_arange",  # §4.5 old: arange of L·α < 0
+    "missing_rope_key",  # §4.4: a builder reads rope_parameters[key] (KeyError)
+    "null_factor",  # §4.4.7 (G4): a null factor / alpha reaches the rotary class
+    "int_linear_factor",  # §4.4': an int linear factor is not iterable
+    "unhashable_rope_parameters",  # §4.4.2 (G1): a dict value in get_rope's cache key
+    "longrope_not_neox",  # Phi3LongRoPE needs neox style
+    "longrope_factor_length",  # short/long factor length ≠ d/2
+    "missing_attribute",  # §2.4.5: the native class lacks a Nomic-only key (AttributeError)
+    "model_assertion",  # §4.4': GteNew / Snowflake / Jina update asserts
+    "not_served",  # §4.4': QWenLMHeadModel after 0.23.0
+    "length_overflow",  # §4.1: int(derived) of an infinite derived length
+    "partial_rotary_factor_type",  # §4.4.4: a non-numeric partial factor in get_rope's check
 ]
 
 
@@ -121,7 +168,10 @@ class DerivedLength:
     @property
     def message_value(self) -> str:
         """The derived length exactly as vLLM prints it in its refusal message."""
-        return repr(int(self.final)) if self.st_replaced else repr(float(self.final))
+        # An int when the factor step was skipped (Gemma3, no rope dict) or ST replaced it (§4.2.2).
+        if self.st_replaced or not self.factor_applied:
+            return repr(int(self.final))
+        return repr(float(self.final))
 
 
 @dataclass(frozen=True)
@@ -157,6 +207,14 @@ class Rotary:
     dynamic_formula: bool  # True when θ' comes from the dynamic-NTK formula
     built: bool = True  # False when vLLM refuses before building it (shown for information)
     note: str | None = None
+    # Class-specific numbers (SPEC-loading "Rotary classes"): the cos/sin multiplier (YaRN,
+    # DeepSeek, Phi3 LongRoPE), NTK's effective base, the first inverse frequencies (float64),
+    # and how the rows add up ("4096 + 131072", one block per linear factor, ...).
+    mscale: float | None = None
+    effective_base: Base | None = None
+    inv_freq_head: tuple[float, ...] = ()
+    rows_detail: str | None = None
+    is_neox_style: bool = True
 
     @property
     def cache_shape(self) -> tuple[int, int] | None:
@@ -176,6 +234,21 @@ DEFAULT_POINTS = 120  # plot: log-spaced lengths in a range
 MAX_POINTS = 200
 
 DTYPE_BYTES: Mapping[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+
+
+@dataclass(frozen=True)
+class ModelCode:
+    """SPEC-loading §4.4': what the architecture's vLLM model code passes to get_rope."""
+
+    architecture: str | None  # the architecture whose code is modelled (None: generic Llama-like)
+    module: str  # vLLM model file, e.g. "llama.py"; "Transformers backend" when vLLM uses it
+    head_size: int | None
+    max_position: int | None  # L, get_rope's max_position
+    is_neox_style: bool
+    theta_filled: float | None = None  # θ the model code set because the dict had no rope_theta
+    transformers_backend: bool = False  # served by transformers' own RoPE (0.33, G5)
+    checked: bool = True  # False when the argument choice was only read, or is ntkcli's guess
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,3 +280,12 @@ class Resolution:
     notes: tuple[Note, ...] = ()
     findings: tuple[Finding, ...] = ()
     config_values: Mapping[str, Any] = field(default_factory=dict)  # config after flat overrides
+    # SPEC §2.2: the config class AutoConfig builds ("NomicBertConfig", origin native/remote;
+    # known False: a remote class ntkcli has no data for) and the transformers assumed.
+    config_class: str | None = None
+    config_origin: str | None = None
+    config_class_known: bool = True
+    transformers: str = "5"
+    transformers_label: str = "5.20.2"
+    model_code: ModelCode | None = None  # SPEC-loading §4.4'
+    layer_rotaries: tuple[tuple[str, Rotary], ...] = ()  # one per layer type (Gemma3)

@@ -23,7 +23,9 @@ def dynamic(factor: float) -> str:
 
 
 def inspect_v1(*args: str) -> Any:
-    return cli_json("inspect", V1, "--bundled", *args)
+    # SPEC "What changed" / §6: the Nomic examples are remote-class results, so they need
+    # --trust-remote-code now (without it, the native NomicBertConfig applies: §2.4).
+    return cli_json("inspect", V1, "--bundled", "--trust-remote-code", *args)
 
 
 # (L, expected θ') — SPEC §6 rows "new, L = …" (θ 1000, d 64, α 2, T 2048).

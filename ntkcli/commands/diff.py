@@ -126,6 +126,8 @@ def diff(
     head_size: HeadSize = None,
     lengths: Lengths = None,
     dtype: o.Dtype = "float32",
+    trust_remote_code: o.TrustRemoteCode = False,
+    transformers: o.Transformers = "5",
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     exit_code: ExitCode = False,
     revision: o.Revision = None,
@@ -177,8 +179,10 @@ def diff(
             else analysis.diff_bare_lengths(params, length_list, budget)
         )
     else:
-        request = o.vllm_request(
-            "new", max_model_len, hf_overrides, allow_long_max_model_len, dtype
+        request = o.with_loading(
+            o.vllm_request("new", max_model_len, hf_overrides, allow_long_max_model_len, dtype),
+            trust_remote_code,
+            transformers,
         )
         raw = o.load_model(
             model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)

@@ -16,6 +16,8 @@ def inspect(
     vllm: o.Vllm = "new",
     allow_long_max_model_len: o.AllowLong = False,
     dtype: o.Dtype = "float32",
+    trust_remote_code: o.TrustRemoteCode = False,
+    transformers: o.Transformers = "5",
     revision: o.Revision = None,
     token: o.Token = None,
     cache_dir: o.CacheDir = None,
@@ -26,7 +28,11 @@ def inspect(
     format: o.Format = "table",
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
-    request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
+    request = o.with_loading(
+        o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype),
+        trust_remote_code,
+        transformers,
+    )
     raw = o.load_model(
         model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
     )

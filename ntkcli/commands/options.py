@@ -3,6 +3,7 @@ the builders that turn them into core inputs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -80,7 +81,7 @@ Vllm = Annotated[
     str,
     typer.Option(
         "--vllm",
-        help="vLLM behaviour: new (≥ 0.22), old (≤ 0.21), or a release such as 0.21.0.",
+        help="vLLM release: new (0.33.0), old (0.21.0), or a release from 0.21.0 to 0.33.0.",
         rich_help_panel="vLLM",
     ),
 ]
@@ -164,3 +165,29 @@ def load_model(model: str, opts: HubOptions) -> RawConfig:
     if raw.source.note:
         console.note(raw.source.note)
     return raw
+
+
+# -- the config object vLLM builds (SPEC §2.2): trust_remote_code and the transformers version --
+TrustRemoteCode = Annotated[
+    bool,
+    typer.Option(
+        "--trust-remote-code",
+        help="As vLLM's --trust-remote-code: with auto_map.AutoConfig in config.json, assume "
+        "the repository's own config class (ntkcli never runs its code). Default: the native "
+        "transformers class.",
+        rich_help_panel="vLLM",
+    ),
+]
+Transformers = Annotated[
+    str,
+    typer.Option(
+        "--transformers",
+        help="transformers version vLLM runs with: 5 (default) or 4 (vLLM 0.23 and earlier).",
+        rich_help_panel="vLLM",
+    ),
+]
+
+
+def with_loading(request: Request, trust_remote_code: bool, transformers: str) -> Request:
+    """The request with the config-loading inputs set."""
+    return replace(request, trust_remote_code=trust_remote_code, transformers=transformers)

@@ -66,6 +66,8 @@ def validate(
     vllm: o.Vllm = "new",
     allow_long_max_model_len: o.AllowLong = False,
     dtype: o.Dtype = "float32",
+    trust_remote_code: o.TrustRemoteCode = False,
+    transformers: o.Transformers = "5",
     strict: Strict = False,
     ignore: Ignore = None,
     no_transformers: NoTransformers = False,
@@ -87,7 +89,11 @@ def validate(
     from ntkcli.render import validate as render_validate  # lazy: keeps start-up light
     from ntkcli.serialize import validate as serialize_validate  # lazy: keeps start-up light
 
-    request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
+    request = o.with_loading(
+        o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype),
+        trust_remote_code,
+        transformers,
+    )
     known = checks.all_rule_ids()
     project = settings.Settings() if isolated else settings.load_settings(Path.cwd(), known)
     ignored = project.ignore | settings.normalise_ids(ignore or [], known, "--ignore")

@@ -52,6 +52,14 @@ def _section(table: Table, title: str, rows: Iterable[tuple[str, str | Text]]) -
     table.add_section()
 
 
+def _config_class(r: Resolution) -> str:
+    if r.config_class is None:
+        return "— (not built)"
+    trust = "--trust-remote-code" if r.request.trust_remote_code else "no --trust-remote-code"
+    known = "" if r.config_class_known else ", unknown to ntkcli"
+    return f"{r.config_class} ({r.config_origin}{known}; {trust})"
+
+
 def inspect_table(r: Resolution) -> RenderableType:
     rot = r.rotary
     table = Table(show_header=False, box=None, pad_edge=False, expand=False)
@@ -63,7 +71,9 @@ def inspect_table(r: Resolution) -> RenderableType:
         ("source", src.kind + (f" ({src.snapshot} snapshot)" if src.snapshot else "")),
         ("path", src.path),
         ("revision", src.revision or "—"),
-        ("vLLM", f"{r.request.vllm.line} ({r.request.vllm.label})"),
+        ("vLLM", f"{r.request.vllm.release} ({r.request.vllm.line}; asked: {r.request.vllm.label})"),
+        ("config class", _config_class(r)),
+        ("transformers", f"{r.transformers} (class data of {r.transformers_label})"),
     ]
     _section(table, "Source", source_rows)
     _section(
@@ -138,9 +148,21 @@ def inspect_table(r: Resolution) -> RenderableType:
             ),
             ("cache dtype / bytes", f"{rot.dtype} / {fmt_bytes(rot.cache_bytes)}"),
         ]
+        if rot.rows_detail:
+            rotary_rows.append(("cache rows", rot.rows_detail))
+        if rot.mscale is not None:
+            rotary_rows.append(("mscale (cos/sin ×)", fmt_base(rot.mscale)))
+        if rot.effective_base is not None:
+            rotary_rows.append(("effective base", fmt_base(rot.effective_base)))
+        for name, layer in r.layer_rotaries[1:]:
+            shape = " × ".join(map(str, layer.cache_shape)) if layer.cache_shape else "—"
+            rotary_rows.append((f"{name} layers", f"{layer.rope_class}, θ {fmt_base(layer.base)}, {shape}"))
         if rot.note:
             rotary_rows.append(("note", rot.note))
         _section(table, "Rotary embedding", rotary_rows)
+    code = r.model_code
+    if rot is None and code is not None and code.transformers_backend:
+        _section(table, "Rotary embedding", [("served by", f"vLLM Transformers backend: {code.note}")])
     parts: list[RenderableType] = [table]
     if r.refusal is not None:
         parts.append(

@@ -9,6 +9,7 @@ import math
 from typing import Literal
 
 from ntkcli.model import Base
+from ntkcli.rope import floats
 
 
 def ntk_exponent(rotary_dim: int) -> float:
@@ -50,7 +51,7 @@ def rows_old(max_position: int, factor: float) -> int:
 def inv_freq64(base: float, rotary_dim: int) -> tuple[float, ...]:
     """inv_freq_i = 1 / θ'^(2i/d), i = 0 … d/2 − 1, in float64 (vLLM computes the cache's in
     float32: rope/cache.py). Exact for the angles pos·inv_freq and the wavelengths 2π/inv_freq."""
-    return tuple(1.0 / base ** (j / rotary_dim) for j in range(0, rotary_dim, 2))
+    return floats.inv_freq(base, rotary_dim)
 
 
 def zero_crossing(factor: float, trained_positions: int) -> float:

@@ -7,7 +7,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ntkcli.model import Base, DerivedLength, Finding, NomicUpdate, Resolution, Source
+from ntkcli.model import (
+    Base,
+    DerivedLength,
+    Finding,
+    ModelCode,
+    NomicUpdate,
+    Resolution,
+    Rotary,
+    Source,
+)
 
 
 def number(value: Base | None) -> float | str | None:
@@ -74,6 +83,38 @@ def nomic(n: NomicUpdate | None) -> dict[str, Any] | None:
     }
 
 
+def model_code(c: ModelCode | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "architecture": c.architecture,
+        "module": c.module,
+        "head_size": c.head_size,
+        "max_position": c.max_position,
+        "is_neox_style": c.is_neox_style,
+        "rope_theta_filled": c.theta_filled,
+        "transformers_backend": c.transformers_backend,
+        "checked": c.checked,
+        "note": c.note,
+    }
+
+
+def rotary(rot: Rotary) -> dict[str, Any]:
+    """One rotary object (the per-layer-type list of Gemma3 uses it)."""
+    return {
+        "rope_class": rot.rope_class,
+        "rope_type": rot.rope_type,
+        "head_size": rot.head_size,
+        "rotary_dim": rot.rotary_dim,
+        "max_position": rot.max_position,
+        "base": number(rot.base),
+        "scaled_base": number(rot.scaled_base),
+        "cache_shape": list(rot.cache_shape) if rot.cache_shape else None,
+        "mscale": number(rot.mscale),
+        "cache_built": rot.built,
+    }
+
+
 def finding(f: Finding) -> dict[str, Any]:
     return {"id": f.id, "severity": f.severity, "message": f.message, "hint": f.hint}
 
@@ -84,8 +125,20 @@ def resolution(r: Resolution) -> dict[str, Any]:
     return {
         "model": r.raw.model,
         "source": source(r.raw.source),
-        "vllm": r.request.vllm.line,
+        # The release actually modelled ("0.33.0"); "vllm_line" is old (≤ 0.21) / new (≥ 0.22).
+        "vllm": r.request.vllm.release,
+        "vllm_line": r.request.vllm.line,
         "vllm_version": r.request.vllm.label,
+        "vllm_checked": r.request.vllm.checked,
+        "config_class": {
+            "name": r.config_class,
+            "origin": r.config_origin,
+            "known": r.config_class_known,
+        },
+        "trust_remote_code": r.request.trust_remote_code,
+        "transformers": r.transformers,
+        "transformers_label": r.transformers_label,
+        "model_code": model_code(r.model_code),
         "model_type": r.model_type,
         "architectures": list(r.architectures),
         "head_size": rot.head_size if rot else None,
@@ -97,12 +150,17 @@ def resolution(r: Resolution) -> dict[str, Any]:
         "requested_max_model_len": r.requested_len,
         "refusal": None
         if r.refusal is None
-        else {"error": r.refusal.error, "message": r.refusal.message, "step": r.refusal.step},
+        else {
+            "error": r.refusal.error,
+            "message": r.refusal.message,
+            "step": r.refusal.step,
+            "stage": r.refusal.stage,
+        },
         "rope_class": rot.rope_class if rot else None,
         "rope_type": rot.rope_type if rot else None,
         "max_position": rot.max_position if rot else None,
-        "base": rot.base if rot else None,
-        "factor": rot.factor if rot else None,
+        "base": number(rot.base) if rot else None,
+        "factor": number(rot.factor) if rot else None,
         "inner_term": number(rot.inner) if rot else None,
         "exponent": rot.exponent if rot else None,
         "scaled_base": number(rot.scaled_base) if rot else None,
@@ -111,7 +169,16 @@ def resolution(r: Resolution) -> dict[str, Any]:
         "cache_bytes": rot.cache_bytes if rot else None,
         "cache_built": rot.built if rot else False,
         "rotary_note": rot.note if rot else None,
+        "mscale": number(rot.mscale) if rot else None,
+        "effective_base": number(rot.effective_base) if rot else None,
+        "inv_freq_head": [number(v) for v in rot.inv_freq_head] if rot else [],
+        "cache_rows_detail": rot.rows_detail if rot else None,
+        "is_neox_style": rot.is_neox_style if rot else None,
+        "layer_rotaries": {name: rotary(layer) for name, layer in r.layer_rotaries},
         "derived": derived(r.derived),
+        "served_by_transformers_backend": bool(
+            r.model_code is not None and r.model_code.transformers_backend
+        ),
         "sentence_transformers": {
             "file": r.raw.st_file,
             "max_seq_length": jsonable(r.raw.st_config.get("max_seq_length"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from ntkcli.errors import ConfigError
 from ntkcli.model import DerivedLength, Note, VllmVersion
-from ntkcli.vllm.hf_config import HFConfig
-from ntkcli.vllm.rope_params import VllmRaises, primary_layer
+from ntkcli.vllm.config_object import ConfigObject, check_length
+from ntkcli.vllm.rope_params import VllmRaises, is_nested
 
 STEP = "derive max length"
 
@@ -37,14 +38,23 @@ REFUSAL_TAIL = (
 )
 
 
-def rope_factor(params: Mapping[str, Any], where: str) -> float | None:
-    """The `factor` of rope parameters; None when absent or null (counts as 1.0)."""
-    value = params.get("factor")
-    if value is None:
-        return None
+def _layers(rope_parameters: Mapping[str, Any], version: VllmVersion) -> list[Mapping[str, Any]]:
+    # Both shapes visit the same dicts for a non-Gemma3 config (Gemma3 is exempt), so the
+    # version only matters for an empty/None layer entry, which 0.33 skips; 0.22 would fail on
+    # it the same way get_rope does later.
+    """The factor loop's layer dicts: 0.21/0.22 wrap a flat dict as {"": rp}; 0.33 uses
+    iter_rope_parameters, skipping empty and non-dict entries (SPEC §4.1.4)."""
+    if is_nested(rope_parameters):
+        return [v for v in rope_parameters.values() if isinstance(v, dict) and v]
+    return [rope_parameters]
+
+
+def rope_factor(value: Any, where: str) -> float:
+    """A factor as a number ("factor" may be an int, float or a linear list: its first entry
+    is not what vLLM multiplies; a list makes `derived *= list` fail in Python)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         raise ConfigError(
-            f"{where}: rope 'factor' must be a number, got {value!r}",
+            f"{where}: rope 'factor' must be a number, got {value!r}"[:200],
             hint="set rope_parameters.factor to a number such as 2.0",
         )
     if abs(value) == float("inf"):
@@ -53,7 +63,7 @@ def rope_factor(params: Mapping[str, Any], where: str) -> float | None:
 
 
 def st_length(st_config: Mapping[str, Any] | None, version: VllmVersion) -> int | None:
-    """The sentence-transformers max_seq_length vLLM would use, if any."""
+    """The sentence-transformers max_seq_length vLLM would use, if any (§4.1.6)."""
     if not st_config or "max_seq_length" not in st_config:
         return None
     if version.st_needs_do_lower_case and "do_lower_case" not in st_config:
@@ -64,29 +74,33 @@ def st_length(st_config: Mapping[str, Any] | None, version: VllmVersion) -> int 
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise ConfigError(
             f"sentence-transformers config: 'max_seq_length' must be a positive integer, "
-            f"got {value!r}",
+            f"got {value!r}"[:200],
             hint="fix max_seq_length in sentence_bert_config.json",
         )
     return value
 
 
 def derive_max_len(
-    cfg: HFConfig,
-    rope_parameters: Mapping[str, Any],
+    cfg: ConfigObject,
+    rope_parameters: Mapping[str, Any] | None,
     st_config: Mapping[str, Any] | None,
     version: VllmVersion,
     user_len: int | None,
 ) -> tuple[DerivedLength, list[Note]]:
+    """vllm/config/model.py derive_max_model_len_and_key + _get_and_verify_max_len (§4.1)."""
     notes: list[Note] = []
     key: str | None = None
     best: int | None = None
     for name in LENGTH_KEYS:
-        length = cfg.int_or_none(name, minimum=0)
-        if length is not None and (best is None or length < best):
+        raw = cfg.get(name, None)  # getattr: class defaults and aliases count (§4.1.1)
+        if raw is None:
+            continue
+        length = check_length(name, raw)
+        if best is None or length < best:
             key, best = name, length
-    model_max_length = cfg.get("model_max_length")
+    model_max_length = cfg.get("model_max_length", None)
     if model_max_length:
-        key, best = "model_max_length", cfg.check_int("model_max_length", model_max_length)
+        key, best = "model_max_length", check_length("model_max_length", model_max_length)
 
     if best is None and user_len is not None:
         # vLLM returns the user's value as is, unchecked and unscaled.
@@ -107,30 +121,42 @@ def derive_max_len(
         )
         best = FALLBACK_LENGTH
 
-    _, params = primary_layer(rope_parameters)
-    value = float(best)
+    value: float | int = best
     factor, applied = 1.0, False
-    if params and cfg.model_type.find("gemma3") < 0:
-        if "rope_type" not in params:
-            # vLLM indexes rope_parameters["rope_type"]: a dict override spelled with "type".
-            raise VllmRaises("KeyError", "'rope_type'", STEP, "missing_rope_type")
-        rope_type = params["rope_type"]
-        skip = rope_type in NO_FACTOR_TYPES or (
-            version.yarn_skips_factor and rope_type in YARN_TYPES
-        )
-        if not skip:
+    if rope_parameters and "gemma3" not in cfg.model_type:
+        layers = _layers(rope_parameters, version)
+        scale: Any = 1.0
+        for rp in layers:
+            if "rope_type" not in rp:
+                # vLLM indexes rope_parameters["rope_type"]: a dict override spelled with "type".
+                raise VllmRaises("KeyError", "'rope_type'", STEP, "missing_rope_type")
+            rope_type = rp["rope_type"]
+            excluded = isinstance(rope_type, str) and (
+                rope_type in NO_FACTOR_TYPES
+                or (version.yarn_skips_factor and rope_type in YARN_TYPES)
+            )
+            if excluded:
+                continue
+            scale = rp.get("factor", scale)  # the last layer wins (§4.1.4)
             if rope_type == "yarn" and version.yarn_uses_original_length:
-                original = params.get("original_max_position_embeddings")
+                original = rp.get("original_max_position_embeddings")
                 if original is not None:
-                    value = float(cfg.check_int("original_max_position_embeddings", original))
-            raw_factor = rope_factor(params, "rope_parameters")
-            if "factor" in params and raw_factor is None:
-                notes.append(Note(STEP, "rope factor is null; vLLM treats it as 1.0"))
-            factor = 1.0 if raw_factor is None else raw_factor
-            value *= factor
-            applied = True
+                    value = check_length("original_max_position_embeddings", original)
+        applied = True
+        if scale is None:
+            notes.append(Note(STEP, "null scaling factor: vLLM treats it as 1.0"))
+            scale = 1.0
+        factor = rope_factor(scale, "rope_parameters")
+        value = value * factor
+        if not math.isfinite(value):
+            raise VllmRaises(
+                "OverflowError",
+                "cannot convert float infinity to integer",
+                STEP,
+                "length_overflow",
+            )
 
-    if value <= 0:
+    if applied and value < 0:
         # vLLM does not check this; nothing it builds from a non-positive length works.
         raise VllmRaises(
             "ValueError",
@@ -140,13 +166,13 @@ def derive_max_len(
             "unusable_length",
         )
     st = st_length(st_config, version)
-    final = float(st) if st is not None else value
+    final = float(st) if st is not None else float(value)
     derived = DerivedLength(
         key=key,
         config_value=None if fallback else best,
         factor=factor,
         factor_applied=applied,
-        value=value,
+        value=float(value),
         st_length=st,
         st_replaced=st is not None,
         final=final,
@@ -162,26 +188,33 @@ def derive_max_len(
     return derived, notes
 
 
-def default_max_model_len(derived: DerivedLength, rope_parameters: Mapping[str, Any]) -> int:
-    """§4.2: no user value: the derived length (longrope: original_max_position_embeddings)."""
-    _, params = primary_layer(rope_parameters)
-    if params.get("rope_type") == "longrope":
-        original = params.get("original_max_position_embeddings")
-        if isinstance(original, int) and not isinstance(original, bool) and original > 0:
-            return original
+def default_max_model_len(
+    derived: DerivedLength, rope_parameters: Mapping[str, Any] | None, cfg: ConfigObject
+) -> int:
+    """§4.2.1: no user value: the derived length; with any longrope layer,
+    int(getattr(config, "original_max_position_embeddings", derived)) (the attribute)."""
+    layers = [] if not rope_parameters else (
+        [v for v in rope_parameters.values() if isinstance(v, dict)]
+        if is_nested(rope_parameters)
+        else [rope_parameters]
+    )
+    if any(rp.get("rope_type") == "longrope" for rp in layers):
+        original = cfg.get("original_max_position_embeddings", None)
+        if original is not None:
+            return check_length("original_max_position_embeddings", original, minimum=1)
     return int(derived.final)
 
 
 def check_user_len(
     requested: int,
     derived: DerivedLength,
-    cfg: HFConfig,
+    cfg: ConfigObject,
     allow_long: bool,
 ) -> tuple[str | None, list[Note]]:
     """§4.2: None when vLLM accepts `requested`, else the ValueError message it raises."""
     if requested <= derived.final:
         return None, []
-    model_max_length = cfg.get("model_max_length")
+    model_max_length = cfg.get("model_max_length", None)
     if (
         isinstance(model_max_length, (int, float))
         and not isinstance(model_max_length, bool)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ntkcli.model import DerivedLength, NomicUpdate, Note, Refusal, VllmVersion
-from ntkcli.vllm.hf_config import HFConfig
+from ntkcli.vllm.config_object import ConfigObject, LoadRefusal, check_length
 from ntkcli.vllm.max_len import check_user_len, derive_max_len
 from ntkcli.vllm.rope_params import is_nested
 
@@ -16,56 +16,65 @@ STEP = "NomicBert config update"
 NOMIC_ARCHITECTURES = frozenset({"NomicBertModel"})
 
 
-def is_nomic(cfg: HFConfig, architectures: tuple[str, ...]) -> bool:
-    """vLLM runs the update for the NomicBertModel architecture; nomic_bert configs carry it."""
-    return cfg.is_nomic or bool(NOMIC_ARCHITECTURES.intersection(architectures))
+def is_nomic(cfg: ConfigObject, architectures: tuple[str, ...]) -> bool:
+    """vLLM runs the update for the NomicBertModel architecture (MODELS_CONFIG_MAP)."""
+    if architectures:
+        return bool(NOMIC_ARCHITECTURES.intersection(architectures[:1]))
+    return cfg.model_type == "nomic_bert"
 
 
-def assertion_failures(cfg: HFConfig) -> tuple[str, ...]:
-    """The `assert`s of vLLM's NomicBertModelConfig, in its order, each as a readable line."""
+def assertion_failures(cfg: ConfigObject) -> tuple[str, ...]:
+    """The `assert`s of vLLM's NomicBertModelConfig, in its order, each as a readable line.
+    Every version runs them first (§4.3.1); a key the native class lacks raises AttributeError
+    (LoadRefusal "missing_attribute") the moment vLLM reads it."""
     failures = []
-    if not cfg.is_nomic:
+    if cfg.class_name != "NomicBertConfig":
         failures.append(
             "assert config.__class__.__name__ == 'NomicBertConfig' "
-            f"(model_type is {cfg.model_type!r})"
+            f"(the config class is {cfg.class_name!r})"
         )
     activation = cfg.get("activation_function")
     if activation not in ("swiglu", "gelu"):
         failures.append(
-            f"assert config.activation_function in ['swiglu', 'gelu'] (got {activation!r})"
+            f"assert config.activation_function in ['swiglu', 'gelu'] (got {activation!r})"[:200]
         )
     biases = [cfg.get(k) for k in ("mlp_fc1_bias", "mlp_fc2_bias", "qkv_proj_bias")]
     if not biases[0] == biases[1] == biases[2]:
         failures.append(
             "assert config.mlp_fc1_bias == config.mlp_fc2_bias == config.qkv_proj_bias "
-            f"(got {biases[0]!r}, {biases[1]!r}, {biases[2]!r})"
+            f"(got {biases[0]!r}, {biases[1]!r}, {biases[2]!r})"[:200]
         )
-    if cfg.get("rotary_emb_scale_base") is not None:
-        failures.append(
-            "assert config.rotary_emb_scale_base is None "
-            f"(got {cfg.get('rotary_emb_scale_base')!r})"
-        )
+    scale_base = cfg.get("rotary_emb_scale_base")
+    if scale_base is not None:
+        failures.append(f"assert config.rotary_emb_scale_base is None (got {scale_base!r})"[:200])
     if cfg.get("rotary_emb_interleaved"):
         failures.append("assert not config.rotary_emb_interleaved (got true)")
     return tuple(failures)
 
 
-def trained_positions(cfg: HFConfig, version: VllmVersion) -> tuple[int, str]:
+def head_size(cfg: ConfigObject) -> int:
+    """hidden_size = n_embd; head_size = hidden_size // num_attention_heads (the native class's
+    own field, default 12, not n_head)."""
+    hidden = check_length("n_embd", cfg.get("n_embd"), minimum=1)
+    heads = check_length("num_attention_heads", cfg.get("num_attention_heads"), minimum=1)
+    return hidden // heads
+
+
+def trained_positions(cfg: ConfigObject, version: VllmVersion) -> tuple[int, str]:
     """T and where it came from. New: max_trained_positions, else max_position_embeddings, else
     2048. Old: max_trained_positions, else 2048."""
-    if cfg.get("max_trained_positions") is not None:
-        value = cfg.int_or_none("max_trained_positions")
-        assert value is not None
+    value = cfg.get("max_trained_positions", None)
+    if value is not None:
         source = (
-            "Nomic class default"
-            if cfg.is_default("max_trained_positions")
-            else ("max_trained_positions")
+            "max_trained_positions" if cfg.in_json("max_trained_positions") else "class default"
         )
-        return value, source
+        return check_length("max_trained_positions", value, minimum=1), source
     if version.nomic_update == "new":
-        mpe = cfg.int_or_none("max_position_embeddings")
+        mpe = cfg.get("max_position_embeddings", None)
         if mpe is not None:
-            return mpe, "max_position_embeddings"
+            return check_length("max_position_embeddings", mpe, minimum=1), (
+                "max_position_embeddings"
+            )
     return 2048, "fallback 2048"
 
 
@@ -89,9 +98,9 @@ def st_loaded(st_config: Mapping[str, Any] | None, version: VllmVersion) -> bool
 
 
 def nomic_update(
-    cfg: HFConfig,
+    cfg: ConfigObject,
     version: VllmVersion,
-    rope_parameters: Mapping[str, Any],
+    rope_parameters: Mapping[str, Any] | None,
     st_config: Mapping[str, Any] | None,
     max_model_len: int,
     user_len: int | None,
@@ -100,20 +109,27 @@ def nomic_update(
     allow_long: bool,
 ) -> NomicResult:
     """Run after §4.1–4.2 with the max_model_len they produced (or were asked for)."""
-    failures = assertion_failures(cfg)
+    try:
+        failures = assertion_failures(cfg)
+    except LoadRefusal as exc:
+        # The native class has no such field: vLLM fails reading it (SPEC §2.4.5).
+        missing = Refusal(exc.error, exc.message, STEP, "missing_attribute")
+        trained, trained_from = trained_positions(cfg, version)
+        update = NomicUpdate(version.nomic_update, trained, trained_from, ())
+        return NomicResult(update, dict(rope_parameters or {}), max_model_len, None, missing, ())
     refusal = Refusal("AssertionError", failures[0], STEP, "nomic_assertion") if failures else None
     trained, trained_from = trained_positions(cfg, version)
     notes: list[Note] = []
     override_len = flat_overrides.get("max_model_len")
 
     if version.nomic_update == "new":
-        params = dict(rope_parameters)
+        params = dict(rope_parameters or {})
         if not is_nested(params):
             # The user's own max_trained_positions inside rope_parameters wins.
             params = {"max_trained_positions": trained, **params}
         ignored = None
         if override_len is not None:
-            ignored = cfg.check_int("max_model_len", override_len)
+            ignored = check_length("max_model_len", override_len, minimum=1)
             notes.append(
                 Note(
                     STEP, f"flat hf_overrides max_model_len={ignored} has no effect in vLLM ≥ 0.22"
@@ -143,11 +159,11 @@ def nomic_update(
             "AttributeError", "'NoneType' object has no attribute 'pop'", STEP, "nomic_missing_st"
         )
     else:
-        limited = cfg.with_updates({"max_position_embeddings": trained})
+        limited = cfg.update({"max_position_embeddings": trained})
         recheck, derive_notes = derive_max_len(limited, rope_parameters, None, version, None)
         notes.extend(derive_notes)
         if override_len is not None:
-            requested = cfg.check_int("max_model_len", override_len)
+            requested = check_length("max_model_len", override_len, minimum=1)
         elif user_len is not None:
             requested = user_len
         else:
@@ -164,4 +180,4 @@ def nomic_update(
     )
     if refusal is not None:
         final = None
-    return NomicResult(update, dict(rope_parameters), trained, final, refusal, tuple(notes))
+    return NomicResult(update, dict(rope_parameters or {}), trained, final, refusal, tuple(notes))

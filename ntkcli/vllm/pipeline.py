@@ -1,8 +1,13 @@
-"""The whole vLLM resolution for one config and one request (SPEC §4, "Order inside vLLM").
+"""The whole vLLM resolution for one config and one request (SPEC §4, "Order inside vLLM"):
 
-Refusals are data: when vLLM would stop, the Resolution records the exception and ntkcli still
-describes the rotary object that would have been built for the requested length (`built=False`),
-so a user sees what the refusal protects them from.
+build the config object (load) → flat overrides → patch_rope_parameters → dict overrides →
+derive the max length → the user's max_model_len → model config update (NomicBert, GTE, Jina)
+→ model code picks get_rope's arguments → get_rope.
+
+Refusals are data: when vLLM would stop, the Resolution records the exception and the stage,
+`max_model_len` is None, and ntkcli still describes the rotary object that would have been built
+for the requested length (`built=False`) when it can, so a user sees what the refusal protects
+them from.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ntkcli.errors import ConfigError
+from ntkcli.errors import ConfigError, UsageError
 from ntkcli.model import (
-    DerivedLength,
+    ModelCode,
     NomicUpdate,
     Note,
     RawConfig,
@@ -22,77 +27,68 @@ from ntkcli.model import (
     Rotary,
 )
 from ntkcli.vllm import max_len
+from ntkcli.vllm.config_object import ConfigObject, LoadRefusal
 from ntkcli.vllm.get_rope import build_rotary
-from ntkcli.vllm.hf_config import HFConfig
+from ntkcli.vllm.model_code import model_code
+from ntkcli.vllm.nomic import head_size as nomic_head_size
 from ntkcli.vllm.nomic import is_nomic, nomic_update
 from ntkcli.vllm.overrides import split_overrides
 from ntkcli.vllm.rope_params import (
     VllmRaises,
     apply_dict_overrides,
     config_theta,
-    normalise_rope,
-    primary_layer,
+    patch_rope_parameters,
 )
 
+LOAD_STEP = "load config"
+TRANSFORMERS_LABELS = {"5": "5.20.2", "4": "4.57.6"}
 
-def _architectures(cfg: HFConfig) -> tuple[str, ...]:
-    value = cfg.get("architectures")
+
+def _architectures(config: Any) -> tuple[str, ...]:
+    value = config.get("architectures")
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(
-            f"{cfg.where('architectures')}: 'architectures' must be a list of strings, "
-            f"got {value!r}"[:200],
+            f"config.json: 'architectures' must be a list of strings, got {value!r}"[:200],
             hint="fix 'architectures' in config.json",
         )
     return tuple(value)
 
 
-def head_size(cfg: HFConfig, nomic: bool) -> int:
-    """head_size: n_embd // n_head for Nomic (§4.3), else head_dim, else hidden // heads."""
-    if not nomic:
-        head_dim = cfg.int_or_none("head_dim")
-        if head_dim is not None:
-            return head_dim
-    hidden = cfg.int_or_none("hidden_size")
-    heads = cfg.int_or_none("num_attention_heads")
-    if hidden is None or heads is None:
-        missing = "hidden_size" if hidden is None else "num_attention_heads"
-        raise ConfigError(
-            f"{cfg.origin}: '{missing}' is missing, so the head size is unknown",
-            hint="is this a transformer config? set head_dim, or hidden_size and "
-            "num_attention_heads",
+def transformers_major(request: Request) -> tuple[int, str]:
+    """The transformers major assumed, and its label; 4 only where the release allows it."""
+    text = request.transformers.strip()
+    major = text.split(".", 1)[0]
+    if major not in TRANSFORMERS_LABELS:
+        raise UsageError(
+            f"--transformers {text!r} is not 4 or 5", hint="use --transformers 5 (or 4)"
         )
-    return hidden // heads
-
-
-def _model_max_position(cfg: HFConfig, derived: DerivedLength | None, fallback: int) -> int:
-    """Non-Nomic architectures pass the config's own, unscaled max_position_embeddings (§4.4)."""
-    value = cfg.int_or_none("max_position_embeddings")
-    if value is not None:
-        return value
-    if derived is not None and derived.config_value is not None:
-        return derived.config_value
-    return fallback
+    if major == "4" and not request.vllm.transformers4_allowed:
+        raise UsageError(
+            f"--transformers 4: vLLM {request.vllm.release} requires transformers "
+            f"{request.vllm.transformers_allowed}",
+            hint="transformers 4 is allowed up to vLLM 0.23.x; use --transformers 5",
+        )
+    label = text if "." in text else TRANSFORMERS_LABELS[major]
+    return int(major), label
 
 
 def resolve(raw: RawConfig, request: Request) -> Resolution:
     version = request.vllm
+    major, label = transformers_major(request)
     flat, nested = split_overrides(request.hf_overrides)
-    cfg = HFConfig(raw.config)
-    if flat:
-        cfg = cfg.with_updates(flat)
-    model_type = cfg.model_type
-    architectures = _architectures(cfg)
-    nomic = is_nomic(cfg, architectures)
-    notes: list[Note] = []
+    architectures = _architectures(raw.config)
+    model_type = raw.config.get("model_type", "")
+    notes: list[Note] = [Note("vLLM", n) for n in version.notes]
     refusal: Refusal | None = None
+    cfg: ConfigObject | None = None
 
     def finish(**kw: Any) -> Resolution:
         base: dict[str, Any] = {
             "raw": raw,
             "request": request,
-            "model_type": model_type,
+            "model_type": model_type if isinstance(model_type, str) else "",
             "architectures": architectures,
             "normalised_rope": {},
             "rope_parameters": {},
@@ -103,20 +99,44 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
             "nomic": None,
             "rotary": None,
             "notes": tuple(notes),
-            "config_values": cfg.as_dict(),
+            "config_values": cfg.attributes() if cfg is not None else dict(raw.config),
+            "config_class": cfg.class_name if cfg is not None else None,
+            "config_origin": cfg.origin if cfg is not None else None,
+            "config_class_known": cfg.known if cfg is not None else True,
+            "transformers": str(major),
+            "transformers_label": label,
         }
         base.update(kw)
         return Resolution(**base)
 
-    # §3: normalise, then dict overrides.
+    # §2.2, §3.1, §3.5: build the config object, then the flat overrides (config.update).
     try:
-        normalised, step_notes = normalise_rope(cfg)
+        cfg = ConfigObject(raw.config, trust_remote_code=request.trust_remote_code,
+                           transformers_major=major)
+        if flat:
+            cfg = cfg.update(flat)
+    except LoadRefusal as exc:
+        refusal = Refusal(exc.error, exc.message, LOAD_STEP, f"load:{exc.cause}")
+        return finish()
+    if cfg.origin == "remote" and not cfg.known:
+        notes.append(
+            Note(
+                LOAD_STEP,
+                f"remote config class {cfg.remote_ref} is unknown to ntkcli: config.json is "
+                "read as is, without that class's defaults or aliases (best effort)",
+            )
+        )
+
+    # §3: patch_rope_parameters, then dict overrides (wholesale, never normalised).
+    try:
+        patched, step_notes = patch_rope_parameters(cfg, version)
     except VllmRaises as exc:
         refusal = exc.refusal()
         return finish()
     notes.extend(step_notes)
-    rope_parameters, step_notes = apply_dict_overrides(normalised, nested, config_theta(cfg))
+    rope_parameters, step_notes = apply_dict_overrides(patched, nested, config_theta(cfg))
     notes.extend(step_notes)
+    cfg = cfg.with_rope_parameters(rope_parameters)
 
     # §4.1–4.2: derived length and the user's max_model_len.
     user_len = request.max_model_len
@@ -126,10 +146,10 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         )
     except VllmRaises as exc:
         refusal = exc.refusal()
-        return finish(normalised_rope=normalised, rope_parameters=rope_parameters)
+        return finish(normalised_rope=patched or {}, rope_parameters=rope_parameters or {})
     notes.extend(step_notes)
     if user_len is None:
-        requested = max_len.default_max_model_len(derived, rope_parameters)
+        requested = max_len.default_max_model_len(derived, rope_parameters, cfg)
     else:
         requested = user_len
         message, step_notes = max_len.check_user_len(
@@ -140,11 +160,12 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
             refusal = Refusal("ValueError", message, max_len.STEP, "max_model_len_too_long")
     max_model_len: int | None = None if refusal else requested
 
-    # §4.3: NomicBert update. vLLM only gets there when §4.2 accepted the length, but the numbers
-    # are still shown (built=False) when it did not.
+    # §4.3: NomicBert update (only reached when §4.2 accepted the length; the numbers are still
+    # shown with built=False when it did not). Then the model code (§4.4').
     update: NomicUpdate | None = None
-    max_position = requested
-    if nomic:
+    code: ModelCode
+    layers: list[tuple[str | None, Any]]
+    if is_nomic(cfg, architectures):
         result = nomic_update(
             cfg,
             version,
@@ -156,35 +177,69 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
             any_overrides=bool(request.hf_overrides),
             allow_long=request.allow_long_max_model_len,
         )
-        update, rope_parameters, max_position = (
-            result.update,
-            result.rope_parameters,
-            (result.max_position),
-        )
+        update = result.update
         notes.extend(result.notes)
         if refusal is None:
             refusal, max_model_len = result.refusal, result.max_model_len
+        head: int | None = None
+        if result.refusal is None or result.refusal.cause != "missing_attribute":
+            try:
+                head = nomic_head_size(cfg)
+            except LoadRefusal as exc:
+                refusal = refusal or Refusal(exc.error, exc.message, "NomicBert config update",
+                                             "missing_attribute")
+        code = ModelCode(
+            architectures[0] if architectures else None,
+            "bert_with_rope.py",
+            head,
+            result.max_position,
+            True,
+        )
+        layers = [(None, result.rope_parameters)] if head is not None else []
     else:
-        max_position = _model_max_position(cfg, derived, requested)
+        code_result = model_code(cfg, architectures, rope_parameters, version)
+        code = code_result.code
+        notes.extend(code_result.notes)
+        if code_result.refusal is not None:
+            refusal = refusal or code_result.refusal
+        layers = [(layer.label, layer.params) for layer in code_result.layers]
+    if refusal is not None:
+        max_model_len = None
 
-    # §4.4: get_rope.
-    rotary: Rotary | None = None
-    layer, params = primary_layer(rope_parameters)
-    if layer is not None:
-        notes.append(Note("get_rope", f"per-layer rope parameters: describing {layer!r}"))
-    try:
-        rotary = build_rotary(params, head_size(cfg, nomic), max_position, request.dtype, version)
-    except VllmRaises as exc:
-        refusal = refusal or exc.refusal()
-    if rotary is not None and refusal is not None:
-        rotary = replace(rotary, built=False)
+    # §4.4: get_rope, once per layer type.
+    rotaries: list[tuple[str, Rotary]] = []
+    if code.head_size is not None and code.max_position is not None:
+        for label_, params in layers:
+            try:
+                rotary = build_rotary(
+                    params,
+                    code.head_size,
+                    code.max_position,
+                    request.dtype,
+                    version,
+                    is_neox_style=code.is_neox_style,
+                )
+            except VllmRaises as exc:
+                refusal = refusal or exc.refusal()
+                max_model_len = None
+                break
+            rotaries.append((label_ or "", rotary))
+    if refusal is not None:
+        rotaries = [(n, replace(r, built=False)) for n, r in rotaries]
+    primary = rotaries[0][1] if rotaries else None
+    passed = layers[0][1] if layers else rope_parameters
+    if len(layers) > 1:
+        passed = {label_: params for label_, params in layers}
     return finish(
-        normalised_rope=normalised,
-        rope_parameters=rope_parameters,
+        normalised_rope=patched or {},
+        rope_parameters=passed or {},
         derived=derived,
         max_model_len=max_model_len,
         requested_len=requested,
         nomic=update,
-        rotary=rotary,
+        rotary=primary,
         notes=tuple(notes),
+        refusal=refusal,
+        model_code=code,
+        layer_rotaries=tuple(rotaries) if len(rotaries) > 1 else (),
     )

@@ -1,14 +1,15 @@
-"""SPEC §3: normalising RoPE parameters the way vLLM (under transformers 5) does, and applying
-dict-valued hf_overrides afterwards."""
+"""SPEC §3: vLLM's patch_rope_parameters (after transformers' own load-time standardisation in
+config_object) and the dict-valued hf_overrides applied afterwards (ModelConfig._apply_dict_overrides)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from ntkcli.errors import ConfigError
-from ntkcli.model import Note, Refusal, RefusalCause
-from ntkcli.vllm.hf_config import HFConfig
+from ntkcli.model import Note, Refusal, RefusalCause, VllmVersion
+from ntkcli.vllm.config_object import ConfigObject
 
 STEP = "normalise RoPE"
 
@@ -30,17 +31,21 @@ class VllmRaises(Exception):
         return Refusal(self.error, self.message, self.step, self.cause)
 
 
-def _number(cfg: HFConfig, key: str) -> float | int | None:
-    """The value as written (an int stays an int, as vLLM passes it on), once checked finite."""
-    value = cfg.get(key)
+def _number(cfg: ConfigObject, key: str) -> float | int | None:
+    """The attribute as the config holds it (an int stays an int, as vLLM passes it on)."""
+    value = cfg.get(key, None)
     if value is None:
         return None
-    cfg.check_float(key, value)
-    return value  # type: ignore[no-any-return]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(
+            f"config: '{key}' must be a finite number, got {value!r}"[:200],
+            hint=f"fix '{key}' in config.json or override it with --hf-overrides",
+        )
+    return value
 
 
-def config_theta(cfg: HFConfig) -> float | int | None:
-    """θ: `rope_theta`, else legacy `rotary_emb_base` (SPEC §3.2)."""
+def config_theta(cfg: ConfigObject) -> float | int | None:
+    """θ: `rope_theta`, else legacy `rotary_emb_base` (SPEC §3.2.1), as attributes."""
     for key in ("rope_theta", "rotary_emb_base"):
         value = _number(cfg, key)
         if value is not None:
@@ -48,8 +53,8 @@ def config_theta(cfg: HFConfig) -> float | int | None:
     return None
 
 
-def config_partial_factor(cfg: HFConfig) -> float | int | None:
-    """`partial_rotary_factor`, else `rotary_pct`, else `rotary_emb_fraction` (SPEC §3.2)."""
+def config_partial_factor(cfg: ConfigObject) -> float | int | None:
+    """`partial_rotary_factor`, else `rotary_pct`, else `rotary_emb_fraction` (SPEC §3.2.1)."""
     for key in ("partial_rotary_factor", "rotary_pct", "rotary_emb_fraction"):
         value = _number(cfg, key)
         if value is not None:
@@ -62,8 +67,10 @@ def is_nested(params: Mapping[str, Any]) -> bool:
     return bool(params) and all(isinstance(v, dict) or v is None for v in params.values())
 
 
-def primary_layer(params: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+def primary_layer(params: Mapping[str, Any] | None) -> tuple[str | None, dict[str, Any]]:
     """The dict ntkcli describes: the flat dict, or (nested) full_attention's, else the first."""
+    if not params:
+        return None, {}
     if not is_nested(params):
         return None, dict(params)
     if isinstance(params.get("full_attention"), dict):
@@ -74,14 +81,10 @@ def primary_layer(params: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]
     return None, {}
 
 
-def _rope_type(params: Mapping[str, Any], where: str) -> str:
+def patch_legacy_rope_type(params: dict[str, Any]) -> list[Note]:
+    """vLLM patch_legacy_rope_type: conflict → ValueError; su → longrope; mrope → default."""
+    notes: list[Note] = []
     modern, legacy = params.get("rope_type"), params.get("type")
-    for key, value in (("rope_type", modern), ("type", legacy)):
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(
-                f"{where}: '{key}' must be a string, got {value!r}",
-                hint='use a rope type name such as "default" or "dynamic"',
-            )
     if modern is not None and legacy is not None and modern != legacy:
         raise VllmRaises(
             "ValueError",
@@ -90,54 +93,86 @@ def _rope_type(params: Mapping[str, Any], where: str) -> str:
             STEP,
             "conflicting_rope_types",
         )
-    return str(modern or legacy or "default")
-
-
-def _normalise_one(
-    params: Mapping[str, Any], theta: float | int | None, partial: float | int | None, where: str
-) -> tuple[dict[str, Any], list[Note]]:
-    notes: list[Note] = []
-    out = dict(params)
-    rope_type = _rope_type(out, where)
-    if rope_type in LEGACY_TYPES:
+    rope_type = modern if modern is not None else legacy
+    if isinstance(rope_type, str) and rope_type in LEGACY_TYPES:
         new = LEGACY_TYPES[rope_type]
         notes.append(Note(STEP, f"legacy rope type {rope_type!r} is read as {new!r}"))
-        if rope_type == "mrope" and "mrope_section" not in out:
+        if rope_type == "mrope" and "mrope_section" not in params:
             notes.append(Note(STEP, "rope type 'mrope' needs 'mrope_section', which is missing"))
-        rope_type = new
-    # The dict's own rope_theta wins over the config-level θ (transformers' setdefault).
-    if theta is not None:
-        out.setdefault("rope_theta", theta)
-    if partial is not None:
-        out.setdefault("partial_rotary_factor", partial)
-    out["rope_type"] = rope_type
-    return out, notes
+        params["rope_type"] = new
+    return notes
 
 
-def normalise_rope(cfg: HFConfig) -> tuple[dict[str, Any], list[Note]]:
-    """One dict with rope_type, rope_theta and (when the config has one) partial_rotary_factor."""
+def _check_types(params: Mapping[str, Any]) -> None:
+    for key in ("rope_type", "type"):
+        value = params.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(
+                f"rope_parameters: '{key}' must be a string, got {value!r}"[:200],
+                hint='use a rope type name such as "default" or "dynamic"',
+            )
+
+
+def patch_rope_parameters(
+    cfg: ConfigObject, version: VllmVersion
+) -> tuple[dict[str, Any] | None, list[Note]]:
+    """vLLM vllm/transformers_utils/config.py patch_rope_parameters, after the flat overrides.
+
+    transformers 5 (R-S4): θ and the partial factor are set on the config and standardised with
+    setdefault, so a value already in the dict wins (a flat rope_theta override has no effect).
+    transformers 4 on vLLM ≤ 0.23 (R-T4): they, and a top-level L₀, are written INTO the dict.
+    """
+    notes: list[Note] = []
+    params = cfg.rope_parameters
     theta = config_theta(cfg)
     partial = config_partial_factor(cfg)
-    # transformers 5: `rope_scaling or rope_parameters` — the v4 name wins when it is set.
-    key = "rope_scaling" if cfg.get("rope_scaling") else "rope_parameters"
-    params = cfg.dict_or_none(key) or {}
-    where = f"{cfg.where(key)}: {key}"
-    if is_nested(params):
-        out: dict[str, Any] = {}
-        notes: list[Note] = []
-        for layer, sub in params.items():
-            if sub is None:
-                out[layer] = None
-                continue
-            out[layer], sub_notes = _normalise_one(sub, theta, partial, f"{where}.{layer}")
-            notes.extend(sub_notes)
-        return out, notes
-    return _normalise_one(params, theta, partial, where)
+    if cfg.transformers_major == 4:
+        nested = params is not None and is_nested(params)
+        if not nested:
+            ompe = cfg.get("original_max_position_embeddings", None)
+            if params is None and (theta is not None or partial is not None or ompe is not None):
+                params = {"rope_type": "default"}
+            if params is not None:
+                params = dict(params)
+                if theta is not None:
+                    params["rope_theta"] = theta
+                if partial is not None:
+                    params["partial_rotary_factor"] = partial
+                if ompe is not None:
+                    params["original_max_position_embeddings"] = ompe
+                if "rope_type" not in params and "type" not in params:
+                    raise VllmRaises(
+                        "ValueError",
+                        "rope_parameters should have a 'rope_type' key",
+                        STEP,
+                        "missing_rope_type",
+                    )
+                if "rope_type" not in params:
+                    params["rope_type"] = params["type"]
+    else:
+        if params is None and (theta is not None or partial is not None):
+            params = {}
+        if params is not None and not is_nested(params):
+            params = dict(params)
+            if theta is not None:
+                params.setdefault("rope_theta", theta)
+            if partial is not None:
+                params.setdefault("partial_rotary_factor", partial)
+            if "rope_type" not in params:
+                params["rope_type"] = params.get("type", "default")
+    if params is None:
+        return None, notes
+    layers = [params] if not is_nested(params) else [v for v in params.values() if v]
+    for layer in layers:
+        if isinstance(layer, dict):
+            _check_types(layer)
+            notes.extend(patch_legacy_rope_type(layer))
+    return params, notes
 
 
 def apply_dict_overrides(
-    rope_parameters: dict[str, Any], nested: Mapping[str, Any], theta: float | int | None
-) -> tuple[dict[str, Any], list[Note]]:
+    rope_parameters: dict[str, Any] | None, nested: Mapping[str, Any], theta: float | int | None
+) -> tuple[dict[str, Any] | None, list[Note]]:
     """SPEC §3.1: dict-valued overrides replace the attribute wholesale, un-normalised."""
     notes: list[Note] = []
     for key, value in nested.items():

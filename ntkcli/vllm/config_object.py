@@ -1,0 +1,459 @@
+"""The config object vLLM sees (SPEC §2.2–§2.4, SPEC-loading §2'.1–§2'.6), for the vLLM pipeline.
+
+A small stand-in with the method names of the config layer's `ConfigObject` (get, has, in_json,
+declared, rope_parameters, update, with_rope_parameters): class choice (C2), the class defaults
+that matter (2'.3), aliases (R-A1–R-A3), load-time RoPE standardisation (R-S1–R-S6) and the load
+errors (E2, C2.4). Class facts are the transformers 5.20.2 values of SPEC-loading §2'.3.
+No code named by auto_map is ever imported or run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ntkcli.errors import ConfigError
+
+MISSING: Any = object()
+MAX_SANE_LENGTH = 2**31 - 1
+
+
+class LoadRefusal(Exception):
+    """transformers raises while building the config object (AutoConfig.from_pretrained)."""
+
+    def __init__(self, error: str, message: str, cause: str) -> None:
+        super().__init__(f"{error}: {message}")
+        self.error = error
+        self.message = message
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class ClassData:
+    """One config class: its name, defaults, aliases and RoPE conversion quirks."""
+
+    name: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    default_theta: float | None = 10000.0  # None: the class has no rope_parameters (BERT)
+    partial_default: float | None = None  # phi3 1.0, phi 0.5, gpt_neox 0.25 (rotary_pct)
+    ompe_top_level: bool = False  # phi3: a top-level original_max_position_embeddings field
+    rewrites: Mapping[str, str] = field(default_factory=dict)  # phi3: su, yarn → longrope
+    nested: bool = False  # gemma3: rope_parameters keyed by layer type
+    rope_only_if_keys: bool = False  # generic PretrainedConfig: standardise only with RoPE keys
+
+
+_HEADS = {"hidden_size": 4096, "num_attention_heads": 32}
+NATIVE: Mapping[str, ClassData] = {
+    "nomic_bert": ClassData(
+        "NomicBertConfig",
+        {"max_position_embeddings": 2048, "hidden_size": 768, "num_attention_heads": 12},
+        default_theta=1000.0,
+    ),
+    "llama": ClassData("LlamaConfig", {"max_position_embeddings": 2048, **_HEADS}),
+    "mistral": ClassData(
+        "MistralConfig", {"max_position_embeddings": 131072, "sliding_window": 4096, **_HEADS}
+    ),
+    "qwen2": ClassData("Qwen2Config", {"max_position_embeddings": 32768, **_HEADS}),
+    "qwen3": ClassData(
+        "Qwen3Config", {"max_position_embeddings": 32768, "head_dim": 128, **_HEADS}
+    ),
+    "phi3": ClassData(
+        "Phi3Config",
+        {
+            "max_position_embeddings": 4096,
+            "hidden_size": 3072,
+            "num_attention_heads": 32,
+            "original_max_position_embeddings": 4096,
+        },
+        partial_default=1.0,
+        ompe_top_level=True,
+        rewrites={"su": "longrope", "yarn": "longrope"},
+    ),
+    "gemma3_text": ClassData(
+        "Gemma3TextConfig",
+        {
+            "max_position_embeddings": 131072,
+            "hidden_size": 2304,
+            "num_attention_heads": 8,
+            "head_dim": 256,
+        },
+        default_theta=1e6,
+        nested=True,
+    ),
+    "gpt_neox": ClassData(
+        "GPTNeoXConfig",
+        {"max_position_embeddings": 2048, "hidden_size": 6144, "num_attention_heads": 64},
+        partial_default=0.25,
+    ),
+    "phi": ClassData(
+        "PhiConfig",
+        {"max_position_embeddings": 2048, "hidden_size": 2048, "num_attention_heads": 32},
+        partial_default=0.5,
+    ),
+    "deepseek_v3": ClassData(
+        "DeepseekV3Config",
+        {
+            "max_position_embeddings": 4096,
+            "hidden_size": 7168,
+            "num_attention_heads": 128,
+            "qk_rope_head_dim": 64,
+            "head_dim": 64,
+        },
+    ),
+    "gte": ClassData(
+        "GteConfig",
+        {"max_position_embeddings": 8192, "hidden_size": 768, "num_attention_heads": 12},
+        default_theta=160000.0,
+    ),
+    "bert": ClassData(
+        "BertConfig",
+        {"max_position_embeddings": 512, "hidden_size": 768, "num_attention_heads": 12},
+        default_theta=None,
+    ),
+    "xlm-roberta": ClassData(
+        "XLMRobertaConfig",
+        {"max_position_embeddings": 512, "hidden_size": 768, "num_attention_heads": 12},
+        default_theta=None,
+    ),
+}
+# Model types transformers knows only through remote code (C3).
+REMOTE_ONLY = frozenset({"internlm2", "qwen", "new"})
+
+# SPEC §2.3: Nomic's remote class (configuration_hf_nomic_bert.NomicBertConfig, a GPT2Config).
+NOMIC_REMOTE = ClassData(
+    "NomicBertConfig",
+    {
+        "max_trained_positions": 2048,
+        "rotary_emb_fraction": 0.0,
+        "rotary_emb_base": 10000,
+        "rotary_emb_scale_base": None,
+        "rotary_emb_interleaved": False,
+        "rotary_scaling_factor": None,
+        "qkv_proj_bias": True,
+        "mlp_fc1_bias": True,
+        "mlp_fc2_bias": True,
+        "activation_function": "gelu_new",
+        "n_positions": 1024,
+        "n_embd": 768,
+        "n_head": 12,
+        "n_layer": 12,
+        "n_inner": None,
+        "layer_norm_epsilon": 1e-5,
+    },
+    aliases={
+        "hidden_size": "n_embd",
+        "num_attention_heads": "n_head",
+        "num_hidden_layers": "n_layer",
+        "max_position_embeddings": "n_positions",
+    },
+    default_theta=None,
+    rope_only_if_keys=True,
+)
+GENERIC = ClassData("PretrainedConfig", rope_only_if_keys=True)
+
+# E2: required keys per rope_type (transformers modeling_rope_utils.py _validate_*).
+REQUIRED_KEYS: Mapping[str, frozenset[str]] = {
+    "default": frozenset({"rope_type"}),
+    "linear": frozenset({"rope_type", "factor"}),
+    "dynamic": frozenset({"rope_type", "factor"}),
+    "yarn": frozenset({"rope_type", "factor", "original_max_position_embeddings"}),
+    "longrope": frozenset(
+        {"rope_type", "short_factor", "long_factor", "original_max_position_embeddings"}
+    ),
+    "llama3": frozenset(
+        {
+            "rope_type",
+            "factor",
+            "original_max_position_embeddings",
+            "low_freq_factor",
+            "high_freq_factor",
+            "rope_theta",
+        }
+    ),
+    "proportional": frozenset({"rope_type", "rope_theta"}),
+}
+L0_TYPES = frozenset({"llama3", "yarn", "longrope"})
+ROPE_KEYS = ("rope_scaling", "rope_parameters", "rope_theta", "partial_rotary_factor")
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _remote_name(auto_map: Any) -> str | None:
+    if not isinstance(auto_map, Mapping):
+        return None
+    ref = auto_map.get("AutoConfig")
+    return ref if isinstance(ref, str) else None
+
+
+class ConfigObject:
+    """What AutoConfig.from_pretrained(model, trust_remote_code=...) returns, as data."""
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        *,
+        trust_remote_code: bool = False,
+        transformers_major: int = 5,
+    ) -> None:
+        model_type = values.get("model_type", "")
+        if not isinstance(model_type, str):
+            raise ConfigError(
+                f"config.json: 'model_type' must be a string, got {_describe(model_type)}",
+                hint="fix 'model_type' in config.json",
+            )
+        self.model_type = model_type
+        self.transformers_major = transformers_major
+        self.remote_ref = _remote_name(values.get("auto_map"))
+        self.known = True
+        native = NATIVE.get(model_type) if transformers_major == 5 or model_type != "nomic_bert" else None
+        if self.remote_ref is not None and trust_remote_code:
+            self.origin = "remote"
+            name = self.remote_ref.rsplit(".", 1)[-1]
+            module = self.remote_ref.split("--")[-1]
+            if module == "configuration_hf_nomic_bert.NomicBertConfig":
+                self.data = NOMIC_REMOTE
+            else:
+                self.known = False
+                self.data = ClassData(name, rope_only_if_keys=True)
+        elif native is not None:
+            self.origin = "native"
+            self.data = native
+        elif model_type in REMOTE_ONLY or self.remote_ref is not None or model_type:
+            # C2.4: transformers refuses a model type with no native class (from reading the
+            # source; not executed).
+            raise LoadRefusal(
+                "ValueError",
+                f"The checkpoint you are trying to load has model type `{model_type}` but "
+                "Transformers does not recognize this architecture. This could be because of an "
+                "issue with the checkpoint, or because your version of Transformers is out of "
+                "date."
+                + (
+                    " It looks like the config file uses custom code: load it with "
+                    "trust_remote_code=True."
+                    if self.remote_ref
+                    else ""
+                ),
+                "no_native_class",
+            )
+        else:
+            self.origin = "native"
+            self.data = GENERIC
+        self.class_name = self.data.name
+        self._json = dict(values)
+        # R-A3: the alias is applied after its canonical key, so it wins when both are set.
+        resolved: dict[str, Any] = {}
+        for key, value in values.items():
+            resolved[self.data.aliases.get(key, key)] = value
+        for alias, canonical in self.data.aliases.items():
+            if alias in values:
+                resolved[canonical] = values[alias]
+        self._values = resolved
+        for name in INT_FIELDS:
+            if name in resolved and resolved[name] is None and self.declared(name):
+                raise _field_type_error(name)
+        self._rope: dict[str, Any] | None = None
+        standardised = not self.data.rope_only_if_keys and self.data.default_theta is not None
+        if standardised or self.has_rope_keys():
+            self._rope = self._standardise_at_load() if transformers_major == 5 else self._v4_rope()
+            self._values.pop("rope_scaling", None)
+            self._values.pop("rope_parameters", None)
+            if transformers_major == 5:
+                self._values.pop("rope_theta", None)  # R-S2: consumed
+
+    # -- attribute access (getattr semantics) ---------------------------------------------------
+    def _key(self, name: str) -> str:
+        return self.data.aliases.get(name, name)
+
+    def in_json(self, name: str) -> bool:
+        return self._key(name) in self._values
+
+    def declared(self, name: str) -> bool:
+        return self._key(name) in self.data.defaults
+
+    def has(self, name: str) -> bool:
+        return self.in_json(name) or self.declared(name) or name == "rope_parameters" and (
+            self._rope is not None
+        )
+
+    def get(self, name: str, default: Any = MISSING) -> Any:
+        if name == "rope_parameters":
+            return self._rope
+        key = self._key(name)
+        if key in self._values:
+            return self._values[key]
+        if key in self.data.defaults:
+            return self.data.defaults[key]
+        if default is MISSING:
+            raise LoadRefusal(
+                "AttributeError",
+                f"'{self.class_name}' object has no attribute '{name}'",
+                "missing_attribute",
+            )
+        return default
+
+    @property
+    def rope_parameters(self) -> dict[str, Any] | None:
+        return None if self._rope is None else dict(self._rope)
+
+    def has_rope_keys(self) -> bool:
+        return any(k in self._values for k in ROPE_KEYS)
+
+    def attributes(self) -> dict[str, Any]:
+        out = {**self.data.defaults, **self._values}
+        if self._rope is not None:
+            out["rope_parameters"] = self._rope
+        return out
+
+    def update(self, values: Mapping[str, Any]) -> ConfigObject:
+        """config.update(flat_overrides): setattr through the aliases, no re-standardisation."""
+        clone = self._clone()
+        for key, value in values.items():
+            if key in INT_FIELDS and value is None and self.declared(key):
+                raise _field_type_error(key)
+            clone._values[clone._key(key)] = value
+        return clone
+
+    def with_rope_parameters(self, params: Mapping[str, Any] | None) -> ConfigObject:
+        clone = self._clone()
+        clone._rope = None if params is None else dict(params)
+        return clone
+
+    def _clone(self) -> ConfigObject:
+        clone = object.__new__(ConfigObject)
+        clone.__dict__.update(self.__dict__)
+        clone._values = dict(self._values)
+        clone._rope = None if self._rope is None else dict(self._rope)
+        return clone
+
+    # -- R-S1–R-S6 ------------------------------------------------------------------------------
+    def _json_dict(self) -> dict[str, Any]:
+        scaling = self._values.get("rope_scaling")
+        params = self._values.get("rope_parameters")
+        for key, value in (("rope_scaling", scaling), ("rope_parameters", params)):
+            if value is not None and not isinstance(value, Mapping):
+                raise ConfigError(
+                    f"config.json: '{key}' must be an object (JSON dict) or null, got "
+                    f"{_describe(value)}",
+                    hint=f"fix '{key}' in config.json",
+                )
+        return dict(scaling) if scaling else dict(params or {})
+
+    def _standardise_at_load(self) -> dict[str, Any]:
+        data = self.data
+        rp = self._json_dict()
+        top_theta = self._values.get("rope_theta")
+        if data.nested:
+            return self._gemma3(rp, top_theta)
+        default_theta = data.default_theta if data.default_theta is not None else 10000.0
+        rp.setdefault("rope_theta", top_theta if top_theta is not None else default_theta)
+        if "partial_rotary_factor" in self._values:
+            rp.setdefault("partial_rotary_factor", self._values["partial_rotary_factor"])
+        elif data.partial_default is not None:
+            pct = self._values.get("rotary_pct") if self.model_type == "gpt_neox" else None
+            rp.setdefault("partial_rotary_factor", pct if pct is not None else data.partial_default)
+        self._fill_type_and_l0(rp, data.ompe_top_level)
+        rope_type = rp["rope_type"]
+        if isinstance(rope_type, str) and rope_type in data.rewrites:
+            rp["rope_type"] = data.rewrites[rope_type]
+        _validate(rp)
+        return rp
+
+    def _fill_type_and_l0(self, rp: dict[str, Any], top_level_wins: bool) -> None:
+        if "rope_type" not in rp:
+            rp["rope_type"] = rp.get("type", "default")
+        rope_type = rp["rope_type"]
+        if isinstance(rope_type, str) and rope_type in L0_TYPES:
+            if top_level_wins:
+                rp["original_max_position_embeddings"] = self.get(
+                    "original_max_position_embeddings"
+                )
+            else:
+                rp.setdefault(
+                    "original_max_position_embeddings", self.get("max_position_embeddings", None)
+                )
+
+    def _gemma3(self, rp: dict[str, Any], top_theta: Any) -> dict[str, Any]:
+        """R-S6: {full_attention: legacy dict + rope_theta, sliding_attention: local base}."""
+        layers = ("full_attention", "sliding_attention")
+        if rp and all(k in layers for k in rp):
+            out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in rp.items()}
+        else:
+            out = {"full_attention": dict(rp), "sliding_attention": {}}
+        full = out.setdefault("full_attention", {})
+        sliding = out.setdefault("sliding_attention", {})
+        if isinstance(full, dict):
+            full.setdefault("rope_theta", top_theta if top_theta is not None else 1e6)
+            self._fill_type_and_l0(full, False)
+            _validate(full)
+        if isinstance(sliding, dict):
+            local = self._values.get("rope_local_base_freq")
+            sliding.setdefault("rope_theta", local if local is not None else 1e4)
+            self._fill_type_and_l0(sliding, False)
+            _validate(sliding)
+        return out
+
+    def _v4_rope(self) -> dict[str, Any] | None:
+        """transformers 4 keeps the JSON dict as is (vLLM's R-T4 patch does the rest)."""
+        rp = self._json_dict()
+        return rp or None
+
+
+# E1: int-typed fields of the native classes (a null raises the strict dataclass check).
+INT_FIELDS = ("max_position_embeddings", "hidden_size", "num_attention_heads")
+
+
+def _field_type_error(name: str) -> LoadRefusal:
+    """E1 (measured with huggingface_hub 2.4.0 for max_position_embeddings: null)."""
+    return LoadRefusal(
+        "StrictDataclassFieldValidationError",
+        f"Validation error for field '{name}': TypeError: Field '{name}' expected int, "
+        "got NoneType",
+        "field_type",
+    )
+
+
+def _validate(rp: Mapping[str, Any]) -> None:
+    """E2: missing required keys raise KeyError; unknown types only warn."""
+    rope_type = rp.get("rope_type")
+    try:
+        required = REQUIRED_KEYS.get(rope_type)  # type: ignore[arg-type]
+    except TypeError as exc:  # a dict as rope_type: ROPE_VALIDATION_FUNCTIONS.get(dict)
+        raise LoadRefusal("TypeError", str(exc), "rope_type_unhashable") from None
+    if required is None:
+        return
+    missing = required - set(rp)
+    if missing:
+        raise LoadRefusal(
+            "KeyError",
+            f"\"Missing required keys in `rope_parameters` for 'rope_type'='{rope_type}': "
+            f"{_set_repr(missing)}\"",
+            "missing_rope_keys",
+        )
+
+
+def _set_repr(keys: frozenset[str]) -> str:
+    return "{" + ", ".join(repr(k) for k in sorted(keys)) + "}"
+
+
+def check_length(name: str, value: Any, *, minimum: int = 0) -> int:
+    """An integer length as a config holds it; ConfigError naming the key otherwise."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(
+            f"config.json: '{name}' must be an integer length, got {_describe(value)}",
+            hint=f"fix '{name}' in the config or override it with --hf-overrides",
+        )
+    if not minimum <= value <= MAX_SANE_LENGTH:
+        raise ConfigError(
+            f"config.json: '{name}' must be an integer from {minimum} to {MAX_SANE_LENGTH}, got "
+            f"{value}",
+            hint=f"fix '{name}' in the config or override it with --hf-overrides",
+        )
+    return value
