@@ -120,7 +120,7 @@ NATIVE: Mapping[str, ClassData] = {
     ),
 }
 # Model types transformers knows only through remote code (C3).
-REMOTE_ONLY = frozenset({"internlm2", "qwen", "new"})
+REMOTE_ONLY = frozenset({"internlm2", "internlm", "qwen", "new"})
 
 # SPEC §2.3: Nomic's remote class (configuration_hf_nomic_bert.NomicBertConfig, a GPT2Config).
 NOMIC_REMOTE = ClassData(
@@ -224,7 +224,7 @@ class ConfigObject:
         elif native is not None:
             self.origin = "native"
             self.data = native
-        elif model_type in REMOTE_ONLY or self.remote_ref is not None or model_type:
+        elif model_type in REMOTE_ONLY or self.remote_ref is not None:
             # C2.4: transformers refuses a model type with no native class (from reading the
             # source; not executed).
             raise LoadRefusal(
@@ -242,8 +242,11 @@ class ConfigObject:
                 "no_native_class",
             )
         else:
+            # A model type ntkcli has no class data for, without auto_map: transformers has a
+            # native class for it (or would refuse); best effort with the generic behaviour.
             self.origin = "native"
-            self.data = GENERIC
+            self.known = model_type == ""
+            self.data = ClassData(GENERIC.name, rope_only_if_keys=True)
         self.class_name = self.data.name
         self._json = dict(values)
         # R-A3: the alias is applied after its canonical key, so it wins when both are set.
