@@ -28,6 +28,10 @@ DYNAMIC_OVERRIDE = json.dumps(
     {"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}}
 )
 
+# SPEC "What changed" (§2.2): the Nomic/InternLM2 expectations here are remote-class results,
+# so every run passes --trust-remote-code (the default now builds the native class).
+TRUST = "--trust-remote-code"
+
 
 def snapshot_config(model: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
@@ -37,7 +41,7 @@ def snapshot_config(model: str) -> dict[str, Any]:
 
 
 def compare_all() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = cli_json("compare", "--len", ",".join(map(str, LENGTHS)))
+    rows: list[dict[str, Any]] = cli_json("compare", TRUST, "--len", ",".join(map(str, LENGTHS)))
     return rows
 
 
@@ -133,7 +137,7 @@ SNOWFLAKE_NOMIC = {512: 1000.0, 2048: 1000.0, 4096: 3108.2236667168813, 8192: 74
 
 
 def test_snowflake_vllm_diverges_from_nomic_code_above_2048() -> None:
-    rows = cli_json("compare", SNOWFLAKE, "--bundled", "--len", "512,2048,4096,8192")
+    rows = cli_json("compare", TRUST, SNOWFLAKE, "--bundled", "--len", "512,2048,4096,8192")
     assert [r["len"] for r in rows] == [512, 2048, 4096, 8192]
     for r in rows:
         n, new, nomic, div = (
@@ -161,7 +165,7 @@ def test_transformers_column_scales_past_max_position_embeddings() -> None:
     # (max_position_embeddings 4096, α 2) and internlm2 at 65536 do scale.
     path = str(FIXTURES / "llama-dynamic" / "config.json")
     config = json.loads(Path(path).read_text())
-    rows = cli_json("compare", path, "--len", "2048,8192")
+    rows = cli_json("compare", TRUST, path, "--len", "2048,8192")
     for r in rows:
         check_transformers_column(config, r["runtimes"]["transformers"], r["len"])
     at_8192 = rows[1]
@@ -172,7 +176,7 @@ def test_transformers_column_scales_past_max_position_embeddings() -> None:
     assert at_8192["runtimes"]["vllm_old"]["scaled_base"] == 30527.7367488067
     assert at_8192["runtimes"]["transformers"]["scaled"] is True
     assert at_8192["divergence"]["relative_base"] < 0
-    internlm = cli_json("compare", "internlm/internlm2-chat-7b", "--bundled", "--len", "65536")
+    internlm = cli_json("compare", TRUST, "internlm/internlm2-chat-7b", "--bundled", "--len", "65536")
     config = snapshot_config("internlm/internlm2-chat-7b")
     check_transformers_column(config, internlm[0]["runtimes"]["transformers"], 65536)
     assert internlm[0]["runtimes"]["transformers"]["scaled_base"] == 3052773.67488067
@@ -182,7 +186,7 @@ def test_short_input_r05_base_fixed_by_max_model_len() -> None:
     # vLLM new with the dynamic override: θ' 7453.48 at max_model_len 8192 for EVERY input
     # (SPEC §6 "new, L = 8192"); Nomic's code gives a 128-token input plain θ = 1000.
     rows = cli_json(
-        "compare", SNOWFLAKE, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE
+        "compare", TRUST, SNOWFLAKE, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE
     )
     (row,) = rows
     assert row["runtimes"]["vllm_new"]["scaled_base"] == 7453.483031811892
@@ -195,10 +199,10 @@ def test_short_input_r05_base_fixed_by_max_model_len() -> None:
     assert short["divergence"]["positions"] == 128
     assert short["divergence"]["relative_base"] == pytest.approx(6.453483031811892, rel=1e-15)
     assert short["divergence"]["max_angle_rad"] > 1
-    plain = cli_json("compare", SNOWFLAKE, "--bundled", "--len", "8192", "--short", "64")
+    plain = cli_json("compare", TRUST, SNOWFLAKE, "--bundled", "--len", "8192", "--short", "64")
     assert plain[0]["short"]["len"] == 64
     assert plain[0]["short"]["divergence"]["relative_base"] == 0.0
-    off = cli_json("compare", SNOWFLAKE, "--bundled", "--len", "8192", "--short", "0")
+    off = cli_json("compare", TRUST, SNOWFLAKE, "--bundled", "--len", "8192", "--short", "0")
     assert off[0]["short"] is None
 
 
@@ -211,7 +215,7 @@ def test_zero_and_complex_bases_are_reported_not_crashed(
 ) -> None:
     # SPEC §6 "new, L = 1024" and "new, L = 512" through v1 + the dynamic override.
     run = cli(
-        "compare", V1, "--bundled", "--len", str(length),
+        "compare", TRUST, V1, "--bundled", "--len", str(length),
         "--hf-overrides", DYNAMIC_OVERRIDE, "--format", "json",
     )  # fmt: skip
     assert run.exit_code == 0, run.stderr
@@ -220,35 +224,35 @@ def test_zero_and_complex_bases_are_reported_not_crashed(
     assert row["divergence"]["relative_base"] is None and row["divergence"]["max_angle_rad"] is None
     assert reason in row["divergence"]["reason"]
     table = cli(
-        "compare", V1, "--bundled", "--len", str(length), "--hf-overrides", DYNAMIC_OVERRIDE
+        "compare", TRUST, V1, "--bundled", "--len", str(length), "--hf-overrides", DYNAMIC_OVERRIDE
     )
     assert table.exit_code == 0 and "n/a" in table.stdout
 
 
 def test_lengths_repeat_and_comma_lists() -> None:
-    rows = cli_json("compare", V1, "--bundled", "--len", "512", "--len", "2048,512", "-n", "4096")
+    rows = cli_json("compare", TRUST, V1, "--bundled", "--len", "512", "--len", "2048,512", "-n", "4096")
     assert [r["len"] for r in rows] == [512, 2048, 4096]
 
 
 @pytest.mark.parametrize("bad", ["0", "abc", "512,,2048", "-5", str(2**31)])
 def test_bad_lengths_are_usage_errors(bad: str) -> None:
-    run = cli("compare", V1, "--bundled", "--len", bad)
+    run = cli("compare", TRUST, V1, "--bundled", "--len", bad)
     assert run.exit_code == 2
     assert run.stderr.startswith("Error: ") and len(run.stderr.strip().splitlines()) == 1
 
 
 def test_missing_len_is_a_usage_error() -> None:
-    assert cli("compare", V1, "--bundled").exit_code == 2
+    assert cli("compare", TRUST, V1, "--bundled").exit_code == 2
 
 
 def test_explicit_missing_model_is_an_input_error() -> None:
-    run = cli("compare", "./no/such/config.json", "--len", "512")
+    run = cli("compare", TRUST, "./no/such/config.json", "--len", "512")
     assert run.exit_code == 3 and run.stderr.startswith("Error: ")
 
 
 # -- table ---------------------------------------------------------------------------------------
 def test_table_fits_100_columns_and_keeps_full_numbers() -> None:
-    run = cli("compare", "--len", "512,2048,4096,8192")
+    run = cli("compare", TRUST, "--len", "512,2048,4096,8192")
     assert run.exit_code == 0, run.stderr
     lines = run.stdout.splitlines()
     assert max(len(line) for line in lines) <= 100
@@ -262,7 +266,7 @@ def test_table_fits_100_columns_and_keeps_full_numbers() -> None:
 
 
 def test_table_complex_base_folds_but_is_whole() -> None:
-    run = cli("compare", V1, "--bundled", "--len", "512", "--hf-overrides", DYNAMIC_OVERRIDE)
+    run = cli("compare", TRUST, V1, "--bundled", "--len", "512", "--hf-overrides", DYNAMIC_OVERRIDE)
     assert max(len(line) for line in run.stdout.splitlines()) <= 100
     # The complex θ' folds across lines inside its column, but every digit is there.
     assert "(-486.4356532483613" in run.stdout and "-49.46567115590085j" in run.stdout
@@ -299,7 +303,7 @@ def test_non_dynamic_models_do_not_import_torch() -> None:
 
 
 def test_dynamic_model_imports_transformers() -> None:
-    result = probe("--len", "8192", "--bundled", "internlm/internlm2-chat-7b")
+    result = probe("--len", "8192", "--bundled", TRUST, "internlm/internlm2-chat-7b")
     assert result == {"code": 0, "torch": True, "transformers": True}
 
 
@@ -344,7 +348,7 @@ def test_angle_is_exact_for_the_linear_rotation() -> None:
     # The divergence at N equals (N − 1) · max_i |Δinv_freq_i|, independent of how many positions
     # are compared otherwise: doubling N (both > T with equal θ') would change it; here the short
     # input of 128 tokens and the full row share θ' values, so the ratio is (N − 1) / 127.
-    rows = cli_json("compare", V1, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE)
+    rows = cli_json("compare", TRUST, V1, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE)
     full, short = rows[0]["divergence"], rows[0]["short"]["divergence"]
     assert full["relative_base"] == short["relative_base"]
     assert math.isclose(full["max_angle_rad"] / short["max_angle_rad"], 8191 / 127, rel_tol=1e-12)

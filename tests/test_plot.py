@@ -24,13 +24,17 @@ PLAIN = "internlm/internlm-20b"  # plain RoPE θ 10000, max_position_embeddings 
 DYN = json.dumps({"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}})
 BRAILLE = range(0x2801, 0x2900)
 
+# SPEC "What changed" (§2.2): the Nomic/InternLM2 expectations here are remote-class results,
+# so every run passes --trust-remote-code (the default now builds the native class).
+TRUST = "--trust-remote-code"
+
 
 def by_length(data: Any, key: str) -> dict[int, dict[str, Any]]:
     return {p["length"]: p for p in data["series"][key]["points"]}
 
 
 def plot_v1(*args: str) -> Any:
-    return cli_json("plot", V1, "--bundled", "--hf-overrides", DYN, *args)
+    return cli_json("plot", TRUST, V1, "--bundled", "--hf-overrides", DYN, *args)
 
 
 # -- JSON series --------------------------------------------------------------------------------
@@ -72,7 +76,7 @@ def test_refused_lengths_still_show_the_formula() -> None:
     assert point["allowed"] is False
     assert point["scaled_base"] == 1000.0 * (2.0 * 16384 / 2048 - 1.0) ** (64 / 62)
     allowed = cli_json(
-        "plot", V1, "--bundled", "--hf-overrides", DYN, "--lengths", "8192,16384",
+        "plot", TRUST, V1, "--bundled", "--hf-overrides", DYN, "--lengths", "8192,16384",
         "--allow-long-max-model-len",
     )  # fmt: skip
     assert by_length(allowed, "vllm_new")[16384]["allowed"] is True
@@ -98,7 +102,7 @@ def test_range_and_points() -> None:
 
 
 def test_snowflake_reference_scales_only_above_T() -> None:
-    d = cli_json("plot", SNOWFLAKE, "--bundled", "--lengths", "1024,2048,2049,4096,8192")
+    d = cli_json("plot", TRUST, SNOWFLAKE, "--bundled", "--lengths", "1024,2048,2049,4096,8192")
     for key in ("vllm_new", "vllm_old"):  # SPEC §6: plain RoPE θ 1000 in both versions
         assert {p["scaled_base"] for p in d["series"][key]["points"]} == {1000.0}
     ref = by_length(d, "reference")
@@ -114,7 +118,7 @@ def test_snowflake_reference_scales_only_above_T() -> None:
 
 
 def test_non_dynamic_model_draws_flat_lines() -> None:
-    d = cli_json("plot", PLAIN, "--bundled")
+    d = cli_json("plot", TRUST, PLAIN, "--bundled")
     for key in ("vllm_new", "vllm_old", "reference"):
         points = d["series"][key]["points"]
         assert {p["scaled_base"] for p in points} == {10000.0}
@@ -136,7 +140,7 @@ def test_llama_style_dynamic_uses_transformers_formula(tmp_path: Path) -> None:
     }
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    d = cli_json("plot", str(path), "--lengths", "2048,4096,8192")
+    d = cli_json("plot", TRUST, str(path), "--lengths", "2048,4096,8192")
     # SPEC §6 Llama-style rows: old 30527.7367488067 at any L, new 10000.0 (T = L).
     assert {p["scaled_base"] for p in d["series"]["vllm_old"]["points"]} == {30527.7367488067}
     assert {p["scaled_base"] for p in d["series"]["vllm_new"]["points"]} == {10000.0}
@@ -176,7 +180,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def test_png_has_the_documented_size(tmp_path: Path) -> None:
     out = tmp_path / "plot.png"
-    run = cli("plot", V1, "--bundled", "--hf-overrides", DYN, "--out", str(out))
+    run = cli("plot", TRUST, V1, "--bundled", "--hf-overrides", DYN, "--out", str(out))
     assert run.exit_code == 0, run.stderr
     assert png_size(out) == (1400, 800)
     assert out.stat().st_size > 20_000  # two panels of lines, not an empty canvas
@@ -185,7 +189,7 @@ def test_png_has_the_documented_size(tmp_path: Path) -> None:
 
 def test_svg_has_the_documented_size(tmp_path: Path) -> None:
     out = tmp_path / "plot.svg"
-    run = cli("plot", SNOWFLAKE, "--bundled", "--out", str(out))
+    run = cli("plot", TRUST, SNOWFLAKE, "--bundled", "--out", str(out))
     assert run.exit_code == 0, run.stderr
     text = out.read_text()
     assert 'width="1008pt" height="576pt"' in text
@@ -194,18 +198,18 @@ def test_svg_has_the_documented_size(tmp_path: Path) -> None:
 
 def test_out_with_json_writes_the_file_and_the_series(tmp_path: Path) -> None:
     out = tmp_path / "plot.png"
-    d = cli_json("plot", PLAIN, "--bundled", "--out", str(out))
+    d = cli_json("plot", TRUST, PLAIN, "--bundled", "--out", str(out))
     assert d["out"] == str(out) and png_size(out) == (1400, 800)
 
 
 def test_out_suffix_must_be_png_or_svg(tmp_path: Path) -> None:
-    run = cli("plot", V1, "--bundled", "--out", str(tmp_path / "plot.pdf"))
+    run = cli("plot", TRUST, V1, "--bundled", "--out", str(tmp_path / "plot.pdf"))
     assert run.exit_code == 2
     assert run.stderr.startswith("Error: --out") and len(run.stderr.splitlines()) == 1
 
 
 def test_unwritable_out_is_one_line_error(tmp_path: Path) -> None:
-    run = cli("plot", V1, "--bundled", "--out", str(tmp_path / "missing" / "plot.png"))
+    run = cli("plot", TRUST, V1, "--bundled", "--out", str(tmp_path / "missing" / "plot.png"))
     assert run.exit_code == 3
     errors = [line for line in run.stderr.splitlines() if not line.startswith("Note:")]
     assert len(errors) == 1 and errors[0].startswith("Error: cannot write")
@@ -217,7 +221,7 @@ def test_missing_matplotlib_says_how_to_install(
 ) -> None:
     for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
         monkeypatch.setitem(sys.modules, name, None)
-    run = cli("plot", V1, "--bundled", "--out", str(tmp_path / "plot.png"))
+    run = cli("plot", TRUST, V1, "--bundled", "--out", str(tmp_path / "plot.png"))
     assert run.exit_code == 3
     assert "matplotlib" in run.stderr and "pip install 'ntkcli[plot]'" in run.stderr
     assert not (tmp_path / "plot.png").exists()
@@ -242,7 +246,7 @@ def test_terminal_chart_does_not_import_matplotlib() -> None:
 
 
 def test_terminal_chart() -> None:
-    run = cli("plot", V1, "--bundled", "--hf-overrides", DYN)
+    run = cli("plot", TRUST, V1, "--bundled", "--hf-overrides", DYN)
     assert run.exit_code == 0, run.stderr
     out = run.stdout
     assert f"θ' against served length — {V1}" in out
@@ -257,7 +261,7 @@ def test_terminal_chart() -> None:
 
 
 def test_terminal_chart_flat_for_non_dynamic_model() -> None:
-    run = cli("plot", PLAIN, "--bundled")
+    run = cli("plot", TRUST, PLAIN, "--bundled")
     assert run.exit_code == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if any(ord(c) in BRAILLE for c in line)]
     assert len(rows) == 1  # three flat lines at θ = 10000, on one row
@@ -272,7 +276,7 @@ def test_terminal_chart_flat_for_non_dynamic_model() -> None:
              ("--lengths", "512"), ("--points", "500")]
 )  # fmt: skip
 def test_bad_options_are_usage_errors(args: tuple[str, ...]) -> None:
-    run = cli("plot", V1, "--bundled", *args)
+    run = cli("plot", TRUST, V1, "--bundled", *args)
     assert run.exit_code == 2, run.stderr
 
 

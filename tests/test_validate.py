@@ -31,7 +31,9 @@ def no_project_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 def validate(*args: str) -> Any:
-    return cli("validate", *args, "--no-transformers")
+    # SPEC "What changed" (§2.2): these expectations are remote-class results (Nomic, InternLM2,
+    # QWen configs with auto_map), so --trust-remote-code; without it the native class applies.
+    return cli("validate", *args, "--no-transformers", "--trust-remote-code")
 
 
 def ids(entry: dict[str, Any]) -> list[str]:
@@ -62,8 +64,9 @@ def test_real_configs_give_the_expected_findings() -> None:
     assert ids(internlm) == ["R03"]
     assert "positions 32768…65535" in internlm["findings"][0]["message"]
     assert internlm["max_model_len"] == 65536
-    assert ids(qwen) == ["R13", "R13"]
-    assert "use_dynamic_ntk" in qwen["findings"][0]["message"]
+    # 0.33 no longer serves QWenLMHeadModel (SPEC-loading §4.4'): R19 for the refusal first.
+    assert ids(qwen) == ["R19", "R13", "R13"]
+    assert "use_dynamic_ntk" in qwen["findings"][1]["message"]
 
 
 def test_bundled_internlm2_on_new_names_the_positions() -> None:
@@ -206,10 +209,11 @@ def test_directory_search_names_hf_cache_models(tmp_path: Path) -> None:
         str(tmp_path / "zoo" / "nomic"),
         str(tmp_path / "zoo" / "qwen"),
     ]
-    assert [ids(e) for e in entries] == [["R04"], ["R03"], [], [], ["R13", "R13"]]
+    # The QWen config: 0.33 no longer serves QWenLMHeadModel (SPEC-loading §4.4') → R19 first.
+    assert [ids(e) for e in entries] == [["R04"], ["R03"], [], [], ["R19", "R13", "R13"]]
     assert entries[0]["source"]["kind"] == "cache" and entries[0]["source"]["revision"] == SHA
     assert entries[3]["sentence_transformers"]["max_seq_length"] == 8192
-    assert "5 inputs: 1 error, 1 warning, 2 info" in run.stderr
+    assert "5 inputs: 2 errors, 1 warning, 2 info" in run.stderr
 
 
 def test_follow_symlinks_visits_each_directory_once(tmp_path: Path) -> None:
@@ -285,7 +289,7 @@ def test_transformers_not_installed_is_an_info_finding(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['transformers'] = None; "
         "sys.argv = ['ntkcli', 'validate', 'internlm/internlm2-chat-7b', '--bundled', '-f', "
-        "'json']; from ntkcli.cli import main; main()"
+        "'json', '--trust-remote-code']; from ntkcli.cli import main; main()"
     )
     import subprocess
 

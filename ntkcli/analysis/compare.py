@@ -413,6 +413,8 @@ class VllmOptions:
 
     hf_overrides: Mapping[str, Any] = field(default_factory=dict)
     allow_long_max_model_len: bool = False
+    trust_remote_code: bool = False  # SPEC §2.2: which config class vLLM builds
+    transformers: str = "5"
 
 
 def compare_model(
@@ -421,7 +423,8 @@ def compare_model(
     """All rows for one loaded model (loaded once, resolved once per length and vLLM line)."""
     vllm = vllm or VllmOptions()
     # The model's own rope type and θ: no overrides, vLLM's default length.
-    model = _prepare(raw, resolve(raw, Request(vllm=NEW)))
+    loading = {"trust_remote_code": vllm.trust_remote_code, "transformers": vllm.transformers}
+    model = _prepare(raw, resolve(raw, Request(vllm=NEW, **loading)))
     rows: list[CompareRow] = []
     for length in lengths:
         new, old = (
@@ -432,6 +435,7 @@ def compare_model(
                     max_model_len=length,
                     hf_overrides=vllm.hf_overrides,
                     allow_long_max_model_len=vllm.allow_long_max_model_len,
+                    **loading,
                 ),
             )
             for line in (NEW, OLD)

@@ -343,6 +343,8 @@ def plot_data(
     at: int | None = None,
     allow_long: bool = False,
     dtype: str = "float32",
+    trust_remote_code: bool = False,
+    transformers: str = "5",
 ) -> PlotData:
     if not 2 <= points <= MAX_POINTS:
         raise UsageError(f"--points {points}: use 2 to {MAX_POINTS}")
@@ -352,6 +354,8 @@ def plot_data(
             hf_overrides=hf_overrides,
             allow_long_max_model_len=allow_long,
             dtype=dtype,
+            trust_remote_code=trust_remote_code,
+            transformers=transformers,
         )
         for line in ("new", "old")
     }

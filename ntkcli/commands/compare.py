@@ -61,6 +61,8 @@ def compare(
     short: Short = 128,
     hf_overrides: o.HfOverrides = None,
     allow_long_max_model_len: o.AllowLong = False,
+    trust_remote_code: o.TrustRemoteCode = False,
+    transformers: o.Transformers = "5",
     revision: o.Revision = None,
     token: o.Token = None,
     cache_dir: o.CacheDir = None,
@@ -82,7 +84,12 @@ def compare(
     )
     several = analysis.fetches_from_hub(names, opts) > 1
     track = partial(console.track, description="Fetching configs", show=several)
-    vllm = analysis.VllmOptions(parse_hf_overrides(hf_overrides), allow_long_max_model_len)
+    vllm = analysis.VllmOptions(
+        parse_hf_overrides(hf_overrides),
+        allow_long_max_model_len,
+        trust_remote_code=trust_remote_code,
+        transformers=transformers,
+    )
     result = analysis.compare(
         names, opts, lengths, short, vllm, skip_failures=not models, track=track
     )

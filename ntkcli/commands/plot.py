@@ -58,6 +58,8 @@ def plot(
     at: At = None,
     hf_overrides: o.HfOverrides = None,
     allow_long_max_model_len: o.AllowLong = False,
+    trust_remote_code: o.TrustRemoteCode = False,
+    transformers: o.Transformers = "5",
     revision: o.Revision = None,
     token: o.Token = None,
     cache_dir: o.CacheDir = None,
@@ -83,7 +85,14 @@ def plot(
         model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
     )
     data = plot_data(
-        raw, overrides, lengths=spec, points=points, at=at, allow_long=allow_long_max_model_len
+        raw,
+        overrides,
+        lengths=spec,
+        points=points,
+        at=at,
+        allow_long=allow_long_max_model_len,
+        trust_remote_code=trust_remote_code,
+        transformers=transformers,
     )
     if out is not None:
         fmt, size = plot_file.write_plot(data, out)
