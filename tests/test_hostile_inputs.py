@@ -76,8 +76,6 @@ BAD_VALUES: dict[str, dict[str, Any]] = {
     "rope factor string": with_key(LLAMA, "rope_scaling", {"type": "dynamic", "factor": "2"}),
     "rope factor NaN": with_key(LLAMA, "rope_scaling", {"type": "dynamic", "factor": float("nan")}),
     "rope_type number": with_key(LLAMA, "rope_scaling", {"rope_type": 3, "factor": 2.0}),
-    "hidden_size missing": without(LLAMA, "hidden_size"),
-    "num_attention_heads missing": without(LLAMA, "num_attention_heads"),
     "empty object": {},
     "max_seq_len 10^12": with_key(LLAMA, "max_seq_len", 10**12),
     "model_max_length string": with_key(LLAMA, "model_max_length", "big"),
@@ -149,8 +147,22 @@ def test_broken_files(name: str, tmp_path: Path) -> None:
 def test_wrong_values(name: str, tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(BAD_VALUES[name]))
-    run = cli("inspect", str(path), "--format", "json")
+    # --trust-remote-code: the n_head/n_embd cases only matter under Nomic's remote class, where
+    # they alias num_attention_heads/hidden_size (SPEC §2.3); the native class never reads n_head.
+    run = cli("inspect", str(path), "--format", "json", "--trust-remote-code")
     assert_one_line_error(run, (3,))
+
+
+@pytest.mark.parametrize("key", ["hidden_size", "num_attention_heads"])
+def test_missing_head_keys_take_the_class_default(key: str, tmp_path: Path) -> None:
+    # SPEC §2.2.5 changed these from input errors: LlamaConfig declares both fields (hidden 4096,
+    # heads 32, SPEC-loading §2'.3), so a missing one takes the class default.
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(without(LLAMA, key)))
+    data = assert_clean_result(cli("inspect", str(path), "--format", "json"))
+    hidden = LLAMA["hidden_size"] if key == "num_attention_heads" else 4096
+    heads = LLAMA["num_attention_heads"] if key == "hidden_size" else 32
+    assert data["head_size"] == hidden // heads
 
 
 @pytest.mark.parametrize("name", sorted(IMPOSSIBLE))
@@ -257,6 +269,7 @@ def test_overrides_with_wrong_types_are_input_errors() -> None:
         "--bundled",
         "--hf-overrides",
         '{"n_head": "many"}',
+        "--trust-remote-code",  # n_head is read only through the remote class's alias (§2.3)
     )
     assert_one_line_error(run, (3,))
     assert "hf_overrides" in run.stderr

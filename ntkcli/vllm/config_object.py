@@ -257,6 +257,7 @@ class ConfigObject:
             if alias in values:
                 resolved[canonical] = values[alias]
         self._values = resolved
+        self._overridden: frozenset[str] = frozenset()
         for name in INT_FIELDS:
             if name in resolved and resolved[name] is None and self.declared(name):
                 raise _field_type_error(name)
@@ -272,6 +273,14 @@ class ConfigObject:
     # -- attribute access (getattr semantics) ---------------------------------------------------
     def _key(self, name: str) -> str:
         return self.data.aliases.get(name, name)
+
+    def where(self, name: str) -> str:
+        """Where the value came from, for messages: hf_overrides or config.json."""
+        return "hf_overrides" if self._key(name) in self._overridden else "config.json"
+
+    def length(self, name: str, default: Any = MISSING, *, minimum: int = 0) -> int:
+        """getattr(config, name[, default]) checked as an integer length."""
+        return check_length(name, self.get(name, default), minimum=minimum, where=self.where(name))
 
     def in_json(self, name: str) -> bool:
         return self._key(name) in self._values
@@ -320,6 +329,7 @@ class ConfigObject:
             if key in INT_FIELDS and value is None and self.declared(key):
                 raise _field_type_error(key)
             clone._values[clone._key(key)] = value
+        clone._overridden = self._overridden | {self._key(k) for k in values}
         return clone
 
     def with_rope_parameters(self, params: Mapping[str, Any] | None) -> ConfigObject:
@@ -444,18 +454,18 @@ def _set_repr(keys: frozenset[str]) -> str:
     return "{" + ", ".join(repr(k) for k in sorted(keys)) + "}"
 
 
-def check_length(name: str, value: Any, *, minimum: int = 0) -> int:
+def check_length(name: str, value: Any, *, minimum: int = 0, where: str = "config.json") -> int:
     """An integer length as a config holds it; ConfigError naming the key otherwise."""
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(
-            f"config.json: '{name}' must be an integer length, got {_describe(value)}",
+            f"{where}: '{name}' must be an integer length, got {_describe(value)}",
             hint=f"fix '{name}' in the config or override it with --hf-overrides",
         )
     if not minimum <= value <= MAX_SANE_LENGTH:
         raise ConfigError(
-            f"config.json: '{name}' must be an integer from {minimum} to {MAX_SANE_LENGTH}, got "
+            f"{where}: '{name}' must be an integer from {minimum} to {MAX_SANE_LENGTH}, got "
             f"{value}",
             hint=f"fix '{name}' in the config or override it with --hf-overrides",
         )

@@ -61,9 +61,7 @@ def hidden_over_heads(cfg: ConfigObject) -> int:
             hint="is this a transformer config? set head_dim, or hidden_size and "
             "num_attention_heads",
         )
-    return check_length("hidden_size", hidden, minimum=1) // check_length(
-        "num_attention_heads", heads, minimum=1
-    )
+    return cfg.length("hidden_size", minimum=1) // cfg.length("num_attention_heads", minimum=1)
 
 
 def _one(x: CodeInput, module: str, head: int, length: int, **kw: Any) -> CodeResult:

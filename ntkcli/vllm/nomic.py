@@ -55,8 +55,8 @@ def assertion_failures(cfg: ConfigObject) -> tuple[str, ...]:
 def head_size(cfg: ConfigObject) -> int:
     """hidden_size = n_embd; head_size = hidden_size // num_attention_heads (the native class's
     own field, default 12, not n_head)."""
-    hidden = check_length("n_embd", cfg.get("n_embd"), minimum=1)
-    heads = check_length("num_attention_heads", cfg.get("num_attention_heads"), minimum=1)
+    hidden = cfg.length("n_embd", minimum=1)
+    heads = cfg.length("num_attention_heads", minimum=1)
     return hidden // heads
 
 
