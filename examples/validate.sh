@@ -7,13 +7,14 @@ set -euo pipefail
 ntkcli=${NTKCLI:-ntkcli}
 command -v "$ntkcli" >/dev/null || ntkcli="$(dirname "$0")/../.venv/bin/ntkcli"
 
-# Three real configs at once: internlm2-chat-7b (R03: positions 32768…65535 past the cache on
-# vLLM >= 0.22), arctic-embed-m-long (R04: rotary_scaling_factor ignored), Qwen-7B (R13).
+# Three real configs at once, with their own (remote) config classes: internlm2-chat-7b (R03:
+# positions 32768…65535 past the cache on vLLM >= 0.22), arctic-embed-m-long (R04:
+# rotary_scaling_factor ignored), Qwen-7B (R13; vLLM 0.33 no longer serves it: R19).
 "$ntkcli" validate internlm/internlm2-chat-7b Snowflake/snowflake-arctic-embed-m-long Qwen/Qwen-7B \
-    --bundled || echo "exit code $? (1: error findings)"
+    --bundled --trust-remote-code || echo "exit code $? (1: error findings)"
 
 # The same request on vLLM <= 0.21: ceil(L·α) rows, so internlm2 is clean there.
-"$ntkcli" validate internlm/internlm2-chat-7b --bundled --vllm old
+"$ntkcli" validate internlm/internlm2-chat-7b --bundled --vllm old --trust-remote-code
 
 # Warnings pass unless --strict; --ignore silences a rule (as ruff does).
 "$ntkcli" validate Snowflake/snowflake-arctic-embed-m-long --bundled --no-transformers

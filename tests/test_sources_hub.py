@@ -82,7 +82,8 @@ def test_missing_st_file_is_not_an_error(hub: FakeHub, tmp_path: Path) -> None:
     r = run(hub, tmp_path, NOT_BUNDLED)
     assert r.exit_code == 0, r.stderr
     assert r.json()["sentence_transformers"]["file"] is None
-    assert r.json()["max_model_len"] == 8192  # n_positions
+    # Native NomicBertConfig by default (SPEC §2.4.2): min(class default 2048, n_positions 8192).
+    assert r.json()["max_model_len"] == 2048
 
 
 @pytest.mark.parametrize(
