@@ -176,7 +176,9 @@ def test_transformers_column_scales_past_max_position_embeddings() -> None:
     assert at_8192["runtimes"]["vllm_old"]["scaled_base"] == 30527.7367488067
     assert at_8192["runtimes"]["transformers"]["scaled"] is True
     assert at_8192["divergence"]["relative_base"] < 0
-    internlm = cli_json("compare", TRUST, "internlm/internlm2-chat-7b", "--bundled", "--len", "65536")
+    internlm = cli_json(
+        "compare", TRUST, "internlm/internlm2-chat-7b", "--bundled", "--len", "65536"
+    )
     config = snapshot_config("internlm/internlm2-chat-7b")
     check_transformers_column(config, internlm[0]["runtimes"]["transformers"], 65536)
     assert internlm[0]["runtimes"]["transformers"]["scaled_base"] == 3052773.67488067
@@ -186,7 +188,14 @@ def test_short_input_r05_base_fixed_by_max_model_len() -> None:
     # vLLM new with the dynamic override: θ' 7453.48 at max_model_len 8192 for EVERY input
     # (SPEC §6 "new, L = 8192"); Nomic's code gives a 128-token input plain θ = 1000.
     rows = cli_json(
-        "compare", TRUST, SNOWFLAKE, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE
+        "compare",
+        TRUST,
+        SNOWFLAKE,
+        "--bundled",
+        "--len",
+        "8192",
+        "--hf-overrides",
+        DYNAMIC_OVERRIDE,
     )
     (row,) = rows
     assert row["runtimes"]["vllm_new"]["scaled_base"] == 7453.483031811892
@@ -230,7 +239,9 @@ def test_zero_and_complex_bases_are_reported_not_crashed(
 
 
 def test_lengths_repeat_and_comma_lists() -> None:
-    rows = cli_json("compare", TRUST, V1, "--bundled", "--len", "512", "--len", "2048,512", "-n", "4096")
+    rows = cli_json(
+        "compare", TRUST, V1, "--bundled", "--len", "512", "--len", "2048,512", "-n", "4096"
+    )
     assert [r["len"] for r in rows] == [512, 2048, 4096]
 
 
@@ -348,7 +359,9 @@ def test_angle_is_exact_for_the_linear_rotation() -> None:
     # The divergence at N equals (N − 1) · max_i |Δinv_freq_i|, independent of how many positions
     # are compared otherwise: doubling N (both > T with equal θ') would change it; here the short
     # input of 128 tokens and the full row share θ' values, so the ratio is (N − 1) / 127.
-    rows = cli_json("compare", TRUST, V1, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE)
+    rows = cli_json(
+        "compare", TRUST, V1, "--bundled", "--len", "8192", "--hf-overrides", DYNAMIC_OVERRIDE
+    )
     full, short = rows[0]["divergence"], rows[0]["short"]["divergence"]
     assert full["relative_base"] == short["relative_base"]
     assert math.isclose(full["max_angle_rad"] / short["max_angle_rad"], 8191 / 127, rel_tol=1e-12)

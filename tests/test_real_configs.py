@@ -62,8 +62,9 @@ def test_arctic_embed_m_long_native_class() -> None:
     # §4.2: --max-model-len 4096 is refused; the factor step ran (rope dict) → "2048.0".
     refused = inspect("Snowflake/snowflake-arctic-embed-m-long", "--max-model-len", "4096")
     assert refused["max_model_len"] is None
-    assert "(max_position_embeddings=2048.0 or model_max_length=None" in (
-        refused["refusal"]["message"]
+    assert (
+        "(max_position_embeddings=2048.0 or model_max_length=None"
+        in (refused["refusal"]["message"])
     )
     # Issue #11 / §4.5 new: dynamic factor 2 → derived 4096, L 4096, T 2048 → θ' 3108.22…
     dyn = {"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}}

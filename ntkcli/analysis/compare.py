@@ -423,8 +423,10 @@ def compare_model(
     """All rows for one loaded model (loaded once, resolved once per length and vLLM line)."""
     vllm = vllm or VllmOptions()
     # The model's own rope type and θ: no overrides, vLLM's default length.
-    loading = {"trust_remote_code": vllm.trust_remote_code, "transformers": vllm.transformers}
-    model = _prepare(raw, resolve(raw, Request(vllm=NEW, **loading)))
+    trust, transformers = vllm.trust_remote_code, vllm.transformers
+    model = _prepare(
+        raw, resolve(raw, Request(vllm=NEW, trust_remote_code=trust, transformers=transformers))
+    )
     rows: list[CompareRow] = []
     for length in lengths:
         new, old = (
@@ -435,7 +437,8 @@ def compare_model(
                     max_model_len=length,
                     hf_overrides=vllm.hf_overrides,
                     allow_long_max_model_len=vllm.allow_long_max_model_len,
-                    **loading,
+                    trust_remote_code=trust,
+                    transformers=transformers,
                 ),
             )
             for line in (NEW, OLD)

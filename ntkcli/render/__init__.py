@@ -71,7 +71,10 @@ def inspect_table(r: Resolution) -> RenderableType:
         ("source", src.kind + (f" ({src.snapshot} snapshot)" if src.snapshot else "")),
         ("path", src.path),
         ("revision", src.revision or "—"),
-        ("vLLM", f"{r.request.vllm.release} ({r.request.vllm.line}; asked: {r.request.vllm.label})"),
+        (
+            "vLLM",
+            f"{r.request.vllm.release} ({r.request.vllm.line}; asked: {r.request.vllm.label})",
+        ),
         ("config class", _config_class(r)),
         ("transformers", f"{r.transformers} (class data of {r.transformers_label})"),
     ]
@@ -156,13 +159,17 @@ def inspect_table(r: Resolution) -> RenderableType:
             rotary_rows.append(("effective base", fmt_base(rot.effective_base)))
         for name, layer in r.layer_rotaries[1:]:
             shape = " × ".join(map(str, layer.cache_shape)) if layer.cache_shape else "—"
-            rotary_rows.append((f"{name} layers", f"{layer.rope_class}, θ {fmt_base(layer.base)}, {shape}"))
+            rotary_rows.append(
+                (f"{name} layers", f"{layer.rope_class}, θ {fmt_base(layer.base)}, {shape}")
+            )
         if rot.note:
             rotary_rows.append(("note", rot.note))
         _section(table, "Rotary embedding", rotary_rows)
     code = r.model_code
     if rot is None and code is not None and code.transformers_backend:
-        _section(table, "Rotary embedding", [("served by", f"vLLM Transformers backend: {code.note}")])
+        _section(
+            table, "Rotary embedding", [("served by", f"vLLM Transformers backend: {code.note}")]
+        )
     parts: list[RenderableType] = [table]
     if r.refusal is not None:
         parts.append(

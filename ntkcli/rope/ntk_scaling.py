@@ -18,7 +18,9 @@ def effective_base(base: float, factor: float, mixed_b: float | None) -> float:
     return base * factor if mixed_b is None else base
 
 
-def inv_freq(base: float, factor: float, rotary_dim: int, mixed_b: float | None) -> tuple[float, ...]:
+def inv_freq(
+    base: float, factor: float, rotary_dim: int, mixed_b: float | None
+) -> tuple[float, ...]:
     inv = floats.inv_freq(effective_base(base, factor, mixed_b), rotary_dim)
     if mixed_b is None:
         divisor = floats.real_power(factor, 2 / rotary_dim) if factor > 0 else math.nan

@@ -211,7 +211,11 @@ class ConfigObject:
         self.transformers_major = transformers_major
         self.remote_ref = _remote_name(values.get("auto_map"))
         self.known = True
-        native = NATIVE.get(model_type) if transformers_major == 5 or model_type != "nomic_bert" else None
+        native = (
+            NATIVE.get(model_type)
+            if transformers_major == 5 or model_type != "nomic_bert"
+            else None
+        )
         if self.remote_ref is not None and trust_remote_code:
             self.origin = "remote"
             name = self.remote_ref.rsplit(".", 1)[-1]
@@ -289,8 +293,11 @@ class ConfigObject:
         return self._key(name) in self.data.defaults
 
     def has(self, name: str) -> bool:
-        return self.in_json(name) or self.declared(name) or name == "rope_parameters" and (
-            self._rope is not None
+        return (
+            self.in_json(name)
+            or self.declared(name)
+            or (name == "rope_parameters"
+            and (self._rope is not None))
         )
 
     def get(self, name: str, default: Any = MISSING) -> Any:
@@ -445,7 +452,7 @@ def _validate(rp: Mapping[str, Any]) -> None:
         raise LoadRefusal(
             "KeyError",
             f"\"Missing required keys in `rope_parameters` for 'rope_type'='{rope_type}': "
-            f"{_set_repr(missing)}\"",
+            f'{_set_repr(missing)}"',
             "missing_rope_keys",
         )
 

@@ -157,7 +157,8 @@ def _dynamic(x: RopeInput) -> Rotary:
             factor=_number(x.params, "factor"),
             exponent=ntk.ntk_exponent(d),
             scaled_base=theta,
-            inv_freq_head=_head(floats.inv_freq(theta.real, d)) if not isinstance(theta, complex)
+            inv_freq_head=_head(floats.inv_freq(theta.real, d))
+            if not isinstance(theta, complex)
             else (),
             note=f"θ' = θ·alpha^(d/(d−2)) with alpha {alpha!r}; rows = L (the factor of the "
             "dynamic-NTK formula is not used)",
@@ -220,9 +221,7 @@ def _dynamic(x: RopeInput) -> Rotary:
         exponent=ntk.ntk_exponent(d),
         scaled_base=theta,
         dynamic_formula=True,
-        inv_freq_head=()
-        if isinstance(theta, complex)
-        else _head(floats.inv_freq(theta, d)),
+        inv_freq_head=() if isinstance(theta, complex) else _head(floats.inv_freq(theta, d)),
     )
 
 
@@ -236,8 +235,10 @@ def _linear(x: RopeInput) -> Rotary:
         # LinearScalingRotaryEmbedding wraps only a float in a list, then iterates (SPEC-loading
         # "Rotary classes"; from reading the source, not executed).
         raise VllmRaises(
-            "TypeError", f"'{type(value).__name__}' object is not iterable", STEP, "null_factor"
-            if value is None else "int_linear_factor",
+            "TypeError",
+            f"'{type(value).__name__}' object is not iterable",
+            STEP,
+            "null_factor" if value is None else "int_linear_factor",
         )
     checked = [_number({"factor": f}, "factor") for f in factors]
     scales = [1.0 if f is None else f for f in checked]
@@ -252,8 +253,10 @@ def _linear(x: RopeInput) -> Rotary:
     rows = [n for n in per if n is not None]
     detail = None
     if len(rows) > 1:
-        detail = " + ".join(f"{n} (×{s!r}, offset {o})" for n, s, o in
-                            zip(rows, scales, linear.offsets(rows), strict=True))
+        detail = " + ".join(
+            f"{n} (×{s!r}, offset {o})"
+            for n, s, o in zip(rows, scales, linear.offsets(rows), strict=True)
+        )
     return _rotary(
         x,
         "LinearScalingRotaryEmbedding",
@@ -316,15 +319,20 @@ def _yarn_like(x: RopeInput, rope_class: str) -> Rotary:
             mscale = yarn.yarn_mscale_022(factor, 1.0 if attn is None else attn, bool(apply))
             extrap = _number(p, "extrapolation_factor")
             extrapolation = 1.0 if extrap is None else extrap
-        how = "mscale (0.33: attention_factor, else get_mscale ratio, else 0.1·ln α + 1)" if (
-            era == "0.33") else "mscale (0.22: (0.1·ln α + 1)·attn_factor)"
+        how = (
+            "mscale (0.33: attention_factor, else get_mscale ratio, else 0.1·ln α + 1)"
+            if (era == "0.33")
+            else "mscale (0.22: (0.1·ln α + 1)·attn_factor)"
+        )
     else:
         m = _number(p, "mscale")
         m_all = _number(p, "mscale_all_dim")
         attn = _number(p, "attn_factor") if era == "0.22" else None
         mscale = yarn.deepseek_mscale(
-            factor, 1.0 if m is None else m, 0.0 if m_all is None else m_all,
-            1.0 if attn is None else attn
+            factor,
+            1.0 if m is None else m,
+            0.0 if m_all is None else m_all,
+            1.0 if attn is None else attn,
         )
         extrap = _number(p, "extrapolation_factor")
         extrapolation = 1.0 if extrap is None else extrap

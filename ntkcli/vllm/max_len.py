@@ -193,10 +193,14 @@ def default_max_model_len(
 ) -> int:
     """§4.2.1: no user value: the derived length; with any longrope layer,
     int(getattr(config, "original_max_position_embeddings", derived)) (the attribute)."""
-    layers = [] if not rope_parameters else (
-        [v for v in rope_parameters.values() if isinstance(v, dict)]
-        if is_nested(rope_parameters)
-        else [rope_parameters]
+    layers = (
+        []
+        if not rope_parameters
+        else (
+            [v for v in rope_parameters.values() if isinstance(v, dict)]
+            if is_nested(rope_parameters)
+            else [rope_parameters]
+        )
     )
     if any(rp.get("rope_type") == "longrope" for rp in layers):
         original = cfg.get("original_max_position_embeddings", None)

@@ -74,8 +74,8 @@ def _one(x: CodeInput, module: str, head: int, length: int, **kw: Any) -> CodeRe
 def _llama_like(module: str, default_length: int = 8192) -> Callable[[CodeInput], CodeResult]:
     def build(x: CodeInput) -> CodeResult:
         head_dim = x.cfg.get("head_dim", None)
-        head = check_length("head_dim", head_dim, minimum=1) if head_dim else hidden_over_heads(
-            x.cfg
+        head = (
+            check_length("head_dim", head_dim, minimum=1) if head_dim else hidden_over_heads(x.cfg)
         )
         return _one(x, module, head, _length(x.cfg, "max_position_embeddings", default_length))
 
@@ -191,8 +191,10 @@ def _deepseek(x: CodeInput) -> CodeResult:
                 else "deepseek_yarn"
             )
         else:
-            new = "deepseek_yarn" if params.get("apply_yarn_scaling", True) is not False else (
-                rope_type
+            new = (
+                "deepseek_yarn"
+                if params.get("apply_yarn_scaling", True) is not False
+                else (rope_type)
             )
         params["rope_type"] = new
         notes.append(Note(STEP, f"DeepSeek model code rewrites rope_type {rope_type!r} to {new!r}"))
@@ -230,7 +232,9 @@ def _gte_params(x: CodeInput, head: int) -> dict[str, Any]:
     return params
 
 
-def _gte_like(module: str, expected: str, round_up: bool = False) -> Callable[[CodeInput], CodeResult]:
+def _gte_like(
+    module: str, expected: str, round_up: bool = False
+) -> Callable[[CodeInput], CodeResult]:
     def build(x: CodeInput) -> CodeResult:
         head = hidden_over_heads(x.cfg)
         length = check_length("max_position_embeddings", x.cfg.get("max_position_embeddings"))

@@ -111,8 +111,9 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
 
     # §2.2, §3.1, §3.5: build the config object, then the flat overrides (config.update).
     try:
-        cfg = ConfigObject(raw.config, trust_remote_code=request.trust_remote_code,
-                           transformers_major=major)
+        cfg = ConfigObject(
+            raw.config, trust_remote_code=request.trust_remote_code, transformers_major=major
+        )
         if flat:
             cfg = cfg.update(flat)
     except LoadRefusal as exc:
@@ -186,8 +187,9 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
             try:
                 head = nomic_head_size(cfg)
             except LoadRefusal as exc:
-                refusal = refusal or Refusal(exc.error, exc.message, "NomicBert config update",
-                                             "missing_attribute")
+                refusal = refusal or Refusal(
+                    exc.error, exc.message, "NomicBert config update", "missing_attribute"
+                )
         code = ModelCode(
             architectures[0] if architectures else None,
             "bert_with_rope.py",

@@ -1,11 +1,12 @@
 """SPEC §3: vLLM's patch_rope_parameters (after transformers' own load-time standardisation in
-config_object) and the dict-valued hf_overrides applied afterwards (ModelConfig._apply_dict_overrides)."""
+config_object) and the dict-valued hf_overrides applied afterwards
+(ModelConfig._apply_dict_overrides)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ntkcli.errors import ConfigError
 from ntkcli.model import Note, Refusal, RefusalCause, VllmVersion
@@ -31,7 +32,14 @@ class VllmRaises(Exception):
         return Refusal(self.error, self.message, self.step, self.cause)
 
 
-def _number(cfg: ConfigObject, key: str) -> float | int | None:
+class Attributes(Protocol):
+    """Anything answering getattr(config, key, default): the config object (or the legacy view
+    other commands still use)."""
+
+    def get(self, key: str, default: Any = ...) -> Any: ...
+
+
+def _number(cfg: Attributes, key: str) -> float | int | None:
     """The attribute as the config holds it (an int stays an int, as vLLM passes it on)."""
     value = cfg.get(key, None)
     if value is None:
@@ -44,7 +52,7 @@ def _number(cfg: ConfigObject, key: str) -> float | int | None:
     return value
 
 
-def config_theta(cfg: ConfigObject) -> float | int | None:
+def config_theta(cfg: Attributes) -> float | int | None:
     """θ: `rope_theta`, else legacy `rotary_emb_base` (SPEC §3.2.1), as attributes."""
     for key in ("rope_theta", "rotary_emb_base"):
         value = _number(cfg, key)
@@ -53,7 +61,7 @@ def config_theta(cfg: ConfigObject) -> float | int | None:
     return None
 
 
-def config_partial_factor(cfg: ConfigObject) -> float | int | None:
+def config_partial_factor(cfg: Attributes) -> float | int | None:
     """`partial_rotary_factor`, else `rotary_pct`, else `rotary_emb_fraction` (SPEC §3.2.1)."""
     for key in ("partial_rotary_factor", "rotary_pct", "rotary_emb_fraction"):
         value = _number(cfg, key)
