@@ -209,6 +209,27 @@ CASES: list[tuple[str, Callable[[], Resolution], str, Callable[[], Resolution]]]
         "above the derived limit 2048",
         lambda: v1(vllm="old", max_model_len=2048, allow_long=True),
     ),
+    # R20: an auto_map class ntkcli holds no data for, with --trust-remote-code (SPEC §2.2).
+    (
+        "R20",
+        lambda: run(bundled("internlm/internlm2-chat-7b")),
+        "configuration_internlm2.InternLM2Config",
+        lambda: v1(),  # Nomic's remote class is data
+    ),
+    # R21: the native NomicBertConfig ignores rotary_emb_base (θ 1000, SPEC §2.4.3, measured).
+    (
+        "R21",
+        lambda: run(bundled("nomic-ai/nomic-embed-text-v2-moe"), trust_remote_code=False),
+        "rotary_emb_base=10000",
+        lambda: run(bundled("nomic-ai/nomic-embed-text-v2-moe")),
+    ),
+    # R22: no native class and no --trust-remote-code → transformers refuses (C2.4).
+    (
+        "R22",
+        lambda: run(bundled("internlm/internlm2-chat-7b"), trust_remote_code=False),
+        "model_type 'internlm2'",
+        lambda: run(bundled("internlm/internlm2-chat-7b")),
+    ),
     # R19: a refusal no specific rule owns: a null max_position_embeddings fails the strict field
     # check at load (SPEC §3.5.1; a zero derived length is served as is since §4.1.2 changed).
     (
@@ -322,14 +343,14 @@ def test_findings_are_sorted_errors_first() -> None:
 
 
 def test_rule_ids_are_stable_and_known() -> None:
-    assert all_rule_ids() == sorted([*(f"R{i:02d}" for i in range(1, 20)), "T01", "T02", "T03"])
+    assert all_rule_ids() == sorted([*(f"R{i:02d}" for i in range(1, 23)), "T01", "T02", "T03"])
 
 
 def test_inspect_lists_findings_in_its_json() -> None:
     # internlm2 has only a remote config class: without --trust-remote-code transformers refuses
     # it (SPEC-loading C2.4), so the flag is needed to reach R03.
     d = cli_json("inspect", "internlm/internlm2-chat-7b", "--bundled", "--trust-remote-code")
-    assert [f["id"] for f in d["findings"]] == ["R03"]
+    assert [f["id"] for f in d["findings"]] == ["R03", "R20"]  # R20: remote class, no data
     assert set(d["findings"][0]) == {"id", "severity", "message", "hint"}
 
 

@@ -61,11 +61,12 @@ def test_real_configs_give_the_expected_findings() -> None:
     assert run.exit_code == 1  # R03 is an error
     arctic, internlm, qwen = run.json()
     assert ids(arctic) == ["R04"]
-    assert ids(internlm) == ["R03"]
+    # R20 (info): InternLM2's remote config class is not data ntkcli holds (best effort).
+    assert ids(internlm) == ["R03", "R20"]
     assert "positions 32768…65535" in internlm["findings"][0]["message"]
     assert internlm["max_model_len"] == 65536
     # 0.33 no longer serves QWenLMHeadModel (SPEC-loading §4.4'): R19 for the refusal first.
-    assert ids(qwen) == ["R19", "R13", "R13"]
+    assert ids(qwen) == ["R19", "R13", "R13", "R20"]
     assert "use_dynamic_ntk" in qwen["findings"][1]["message"]
 
 
@@ -73,11 +74,12 @@ def test_bundled_internlm2_on_new_names_the_positions() -> None:
     run = validate("internlm/internlm2-chat-7b", "--bundled", "--vllm", "new")
     assert run.exit_code == 1
     assert "R03" in run.stdout and "positions 32768…65535" in run.stdout
-    assert "1 input: 1 error, 0 warnings, 0 info" in run.stderr
+    assert "1 input: 1 error, 0 warnings, 1 info" in run.stderr  # R20: remote class, no data
 
 
 def test_clean_config_exits_zero() -> None:
-    run = validate("internlm/internlm-20b", "--bundled")
+    # A native-class config (internlm-20b now has R20 for its remote class, an info finding).
+    run = validate("deepcogito/cogito-v1-preview-qwen-14B", "--bundled")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert "no findings" in run.stdout
     assert "1 input: 0 errors, 0 warnings, 0 info" in run.stderr
@@ -96,7 +98,7 @@ def test_ignore_drops_a_rule_and_counts_it() -> None:
     run = validate("internlm/internlm2-chat-7b", "--bundled", "--ignore", "r03", "--format", "json")
     assert run.exit_code == 0
     (entry,) = run.json()
-    assert entry["findings"] == [] and entry["ignored_findings"] == 1
+    assert ids(entry) == ["R20"] and entry["ignored_findings"] == 1
     assert "1 ignored" in run.stderr
 
 
@@ -123,12 +125,12 @@ def test_unreadable_input_exits_3_and_the_others_are_still_checked(tmp_path: Pat
     )
     assert run.exit_code == 3
     good, bad, missing = run.json()
-    assert ids(good) == ["R03"]
+    assert ids(good) == ["R03", "R20"]
     assert bad["error"]["message"].endswith("(line 1 column 2)") and bad["findings"] == []
     assert "does not exist" in missing["error"]["message"]
     errors = [ln for ln in run.stderr.splitlines() if ln.startswith("Error: ")]
     assert len(errors) == 2
-    assert "3 inputs: 1 error, 0 warnings, 0 info; 2 unreadable" in run.stderr
+    assert "3 inputs: 1 error, 0 warnings, 1 info; 2 unreadable" in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -210,10 +212,17 @@ def test_directory_search_names_hf_cache_models(tmp_path: Path) -> None:
         str(tmp_path / "zoo" / "qwen"),
     ]
     # The QWen config: 0.33 no longer serves QWenLMHeadModel (SPEC-loading §4.4') → R19 first.
-    assert [ids(e) for e in entries] == [["R04"], ["R03"], [], [], ["R19", "R13", "R13"]]
+    # R20 (info) for the remote classes ntkcli holds no data for (InternLM2, QWen).
+    assert [ids(e) for e in entries] == [
+        ["R04"],
+        ["R03", "R20"],
+        ["R20"],
+        [],
+        ["R19", "R13", "R13", "R20"],
+    ]
     assert entries[0]["source"]["kind"] == "cache" and entries[0]["source"]["revision"] == SHA
     assert entries[3]["sentence_transformers"]["max_seq_length"] == 8192
-    assert "5 inputs: 2 errors, 1 warning, 2 info" in run.stderr
+    assert "5 inputs: 2 errors, 1 warning, 5 info" in run.stderr
 
 
 def test_follow_symlinks_visits_each_directory_once(tmp_path: Path) -> None:
@@ -298,8 +307,8 @@ def test_transformers_not_installed_is_an_info_finding(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     (entry,) = json.loads(proc.stdout)
-    assert ids(entry) == ["R03", "T03"]
-    assert "transformers is not installed" in entry["findings"][1]["message"]
+    assert ids(entry) == ["R03", "R20", "T03"]  # R20: InternLM2's remote class is not data
+    assert "transformers is not installed" in entry["findings"][2]["message"]
 
 
 def test_inspect_does_not_import_transformers(tmp_path: Path) -> None:

@@ -152,7 +152,9 @@ def test_flat_rope_theta_override_has_no_effect(tmp_path: Path) -> None:
 def test_flat_rope_theta_override_under_transformers_4(tmp_path: Path) -> None:
     # SPEC-loading R-T4 (vLLM ≤ 0.23 on transformers 4): θ is written INTO the dict.
     model = write(tmp_path, LLAMA2)
-    d = inspect(model, "--vllm", "0.22.0", "--transformers", "4", *overrides({"rope_theta": 123456}))
+    d = inspect(
+        model, "--vllm", "0.22.0", "--transformers", "4", *overrides({"rope_theta": 123456})
+    )
     assert (d["base"], d["transformers"]) == (123456.0, "4")
 
 
@@ -333,8 +335,13 @@ def test_nomic_st_max_seq_length_only(tmp_path: Path) -> None:
     # §6' "Nomic v1 shape, ST {max_seq_length: 4096} only": 2048 on 0.21 (ST ignored, Nomic
     # clamp), 8192 on 0.22 (ST ignored), 4096 on 0.33.
     v1 = json.loads(
-        (Path(__file__).resolve().parents[1] / "ntkcli" / "snapshots"
-         / "nomic-ai__nomic-embed-text-v1" / "config.json").read_text()
+        (
+            Path(__file__).resolve().parents[1]
+            / "ntkcli"
+            / "snapshots"
+            / "nomic-ai__nomic-embed-text-v1"
+            / "config.json"
+        ).read_text()
     )
     model = write(tmp_path, v1, {"max_seq_length": 4096})
     for vllm, served in (("0.21.0", 2048), ("0.22.0", 8192), ("0.33.0", 4096)):
@@ -422,7 +429,9 @@ def test_release_labels(tmp_path: Path) -> None:
     assert inspect(model, "--vllm", "old")["vllm"] == "0.21.0"
     patch = inspect(model, "--vllm", "0.22.1")
     assert (patch["vllm"], patch["vllm_line"]) == ("0.22.0", "new")
-    assert any("0.22.1 is modelled with the rules of 0.22.0" in n["message"] for n in patch["notes"])
+    assert any(
+        "0.22.1 is modelled with the rules of 0.22.0" in n["message"] for n in patch["notes"]
+    )
     unchecked = inspect(model, "--vllm", "0.26.0")
     assert unchecked["vllm_checked"] is False
 

@@ -8,13 +8,31 @@ one error finding, even one no specific rule describes (refusals.claimed() lists
 
 from __future__ import annotations
 
-from ntkcli.checks import custom_keys, dynamic, geometry, lengths, nomic, overrides, refusals
+from ntkcli.checks import (
+    custom_keys,
+    dynamic,
+    geometry,
+    lengths,
+    loading,
+    nomic,
+    overrides,
+    refusals,
+)
 from ntkcli.checks.registry import EXTERNAL_RULES, RULES, Issue, Rule, rule
 from ntkcli.model import Finding, Resolution
 
 __all__ = ["EXTERNAL_RULES", "RULES", "Issue", "Rule", "all_rule_ids", "check", "rule"]
 
-_MODULES = (custom_keys, dynamic, geometry, lengths, nomic, overrides, refusals)  # registration
+_MODULES = (
+    custom_keys,
+    dynamic,
+    geometry,
+    lengths,
+    loading,
+    nomic,
+    overrides,
+    refusals,
+)  # registration
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

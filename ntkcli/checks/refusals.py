@@ -46,7 +46,7 @@ def dynamic_without_factor(r: Resolution) -> Iterator[Issue]:
 
 
 # The refusals a specific rule describes; R19 covers every other one.
-CLAIMED: frozenset[RefusalCause] = frozenset(
+CLAIMED: frozenset[RefusalCause | str] = frozenset(
     {
         "nomic_assertion",  # R08
         "nomic_missing_st",  # R17
@@ -58,6 +58,7 @@ CLAIMED: frozenset[RefusalCause] = frozenset(
         "unknown_rope_type",  # R14
         "conflicting_rope_types",  # R15
         "dynamic_without_factor",  # R16
+        "load:no_native_class",  # R22
     }
 )
 

@@ -296,8 +296,7 @@ class ConfigObject:
         return (
             self.in_json(name)
             or self.declared(name)
-            or (name == "rope_parameters"
-            and (self._rope is not None))
+            or (name == "rope_parameters" and (self._rope is not None))
         )
 
     def get(self, name: str, default: Any = MISSING) -> Any:
