@@ -59,12 +59,12 @@ def derived(d: DerivedLength | None) -> dict[str, Any] | None:
     return {
         "key": d.key,
         "config_value": d.config_value,
-        "factor": d.factor,
+        "factor": number(d.factor),
         "factor_applied": d.factor_applied,
-        "value": d.value,
+        "value": number(d.value),
         "sentence_transformers_length": d.st_length,
         "sentence_transformers_replaced": d.st_replaced,
-        "final": d.final,
+        "final": number(d.final),
         "fallback": d.fallback,
     }
 

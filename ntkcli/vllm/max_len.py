@@ -147,14 +147,7 @@ def derive_max_len(
             notes.append(Note(STEP, "null scaling factor: vLLM treats it as 1.0"))
             scale = 1.0
         factor = rope_factor(scale, "rope_parameters")
-        value = value * factor
-        if not math.isfinite(value):
-            raise VllmRaises(
-                "OverflowError",
-                "cannot convert float infinity to integer",
-                STEP,
-                "length_overflow",
-            )
+        value = value * factor  # may overflow to inf: vLLM keeps the float (see below)
 
     if applied and value < 0:
         # vLLM does not check this; nothing it builds from a non-positive length works.
@@ -206,6 +199,11 @@ def default_max_model_len(
         original = cfg.get("original_max_position_embeddings", None)
         if original is not None:
             return check_length("original_max_position_embeddings", original, minimum=1)
+    if not math.isfinite(derived.final):
+        # int(derived_max_model_len) of a factor that overflowed the float (e.g. factor 1e308).
+        raise VllmRaises(
+            "OverflowError", "cannot convert float infinity to integer", STEP, "length_overflow"
+        )
     return int(derived.final)
 
 

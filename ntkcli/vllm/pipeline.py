@@ -150,7 +150,15 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         return finish(normalised_rope=patched or {}, rope_parameters=rope_parameters or {})
     notes.extend(step_notes)
     if user_len is None:
-        requested = max_len.default_max_model_len(derived, rope_parameters, cfg)
+        try:
+            requested = max_len.default_max_model_len(derived, rope_parameters, cfg)
+        except VllmRaises as exc:
+            refusal = exc.refusal()
+            return finish(
+                normalised_rope=patched or {},
+                rope_parameters=rope_parameters or {},
+                derived=derived,
+            )
     else:
         requested = user_len
         message, step_notes = max_len.check_user_len(
