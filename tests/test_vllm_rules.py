@@ -166,7 +166,8 @@ def test_jina_rounds_max_position_up_to_8(tmp_path: Path) -> None:
         "max_position_embeddings": 8194,
         "rotary_emb_base": 10000.0,
         "auto_map": {
-            "AutoConfig": "jinaai/xlm-roberta-flash-implementation--configuration_xlm_roberta.XLMRobertaFlashConfig"
+            "AutoConfig": "jinaai/xlm-roberta-flash-implementation--"
+            "configuration_xlm_roberta.XLMRobertaFlashConfig"
         },
     }
     d = inspect(write(tmp_path, config), "--trust-remote-code")
