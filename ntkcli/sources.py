@@ -49,6 +49,58 @@ class HubOptions:
 
 
 # -- parsing -------------------------------------------------------------------------------------
+# Bounds of the JSON we accept, from a file, the Hub or --hf-overrides. Real configs nest 3 levels
+# deep and hold integers of at most 20 digits; these limits are far above any real config and far
+# below what would make later code (recursion, int/str conversion, float()) fail.
+MAX_JSON_DEPTH = 32
+MAX_INT_DIGITS = 4300  # Python's own int/str conversion limit (sys.get_int_max_str_digits)
+
+
+class _HugeInt:
+    """Stands in for an integer literal too long to convert, until its key is known."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _HugeInt:
+    digits = len(text.lstrip("-"))
+    return _HugeInt(digits) if digits > MAX_INT_DIGITS else int(text)
+
+
+def _key_path(path: list[str]) -> str:
+    return ".".join(path) or "(top level)"
+
+
+def _check_bounds(value: Any, fail: Callable[[str], Exception]) -> None:
+    """Depth and integer-size limits, walked iteratively (a recursive walk could itself hit the
+    recursion limit). `fail` turns a message into the error to raise (ConfigError, UsageError)."""
+    stack: list[tuple[Any, list[str]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _HugeInt):
+            raise fail(
+                f"{_key_path(path)} is an integer of {item.digits} digits "
+                f"(at most {MAX_INT_DIGITS} are accepted)"
+            )
+        children: list[tuple[str, Any]] = []
+        if isinstance(item, dict):
+            children = [(str(k), v) for k, v in item.items()]
+        elif isinstance(item, list):
+            children = [(f"[{i}]", v) for i, v in enumerate(item)]
+        if children and len(path) >= MAX_JSON_DEPTH:
+            raise fail(f"{_key_path(path[:3])}… nests deeper than {MAX_JSON_DEPTH} levels")
+        stack.extend((v, [*path, k]) for k, v in children)
+
+
+def loads_bounded(text: str, fail: Callable[[str], Exception]) -> Any:
+    """json.loads with bounded integers and nesting. Raises json.JSONDecodeError / RecursionError
+    for bad syntax (the caller words those), `fail(message)` for a value past a bound."""
+    value = json.loads(text, parse_int=_parse_int)
+    _check_bounds(value, fail)
+    return value
+
+
 def parse_json_object(data: bytes, where: str) -> dict[str, Any]:
     """Strict UTF-8 JSON that must be an object; anything else is a one-line ConfigError."""
     if len(data) > MAX_FILE_BYTES:
@@ -63,17 +115,19 @@ def parse_json_object(data: bytes, where: str) -> dict[str, Any]:
             f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start})",
             hint="is this really a config.json?",
         ) from None
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{where}: {message}", hint="is this really a config.json?")
+
     try:
-        value = json.loads(text)
+        value = loads_bounded(text, fail)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{where} is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})",
             hint="fix the JSON syntax",
         ) from None
     except RecursionError:
-        raise ConfigError(
-            f"{where} is nested too deeply to be a config", hint="is this really a config.json?"
-        ) from None
+        raise fail(f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(value, dict):
         raise ConfigError(
             f"{where} must hold a JSON object, got {type(value).__name__}",

@@ -11,7 +11,7 @@ from ntkcli.model import VllmVersion
 FIRST_NEW = (0, 22, 0)  # first release with PR #41277
 FIRST_YARN_SKIP = (0, 33, 0)
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[.+\-].*)?$")
+_VERSION = re.compile(r"^v?(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?(?:[.+\-].*)?$")
 
 
 def _make(line: str, label: str, yarn_skips_factor: bool) -> VllmVersion:
