@@ -141,7 +141,7 @@ def read_local_file(path: Path) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
-        if path.is_symlink():
+        if _probe(path.is_symlink):
             raise SourceNotFound(
                 f"{path} is a broken symbolic link", hint="point ntkcli at an existing file"
             ) from None
@@ -177,22 +177,40 @@ def _st_from(
 
 
 # -- local ---------------------------------------------------------------------------------------
+def _probe(check: Callable[[], bool]) -> bool:
+    """A filesystem yes/no that a symlink loop, a permission or an odd name cannot crash."""
+    try:
+        return check()
+    except (OSError, ValueError):
+        return False
+
+
 def looks_like_path(model: str) -> bool:
     return (
         model.startswith((".", "/", "~"))
         or model.endswith(".json")
         or os.sep in model.rstrip(os.sep).split(os.sep, 1)[-1]
         or (os.altsep is not None and os.altsep in model)
-        or Path(model).exists()
-        or Path(model).is_symlink()
+        or _probe(Path(model).exists)
+        or _probe(Path(model).is_symlink)
     )
 
 
+def _expand(model: str) -> Path:
+    try:
+        return Path(model).expanduser()
+    except RuntimeError:  # ~nosuchuser/...: no home directory to expand
+        raise SourceNotFound(
+            f"{model}: {model.split('/', 1)[0]} is not a user with a home directory",
+            hint="check the path",
+        ) from None
+
+
 def load_local(model: str) -> RawConfig:
-    path = Path(model).expanduser()
-    if path.is_dir():
+    path = _expand(model)
+    if _probe(path.is_dir):
         directory, config_path = path, path / CONFIG_FILE
-        if not config_path.exists() and not config_path.is_symlink():
+        if not _probe(config_path.exists) and not _probe(config_path.is_symlink):
             raise SourceNotFound(
                 f"{path} has no config.json",
                 hint="point ntkcli at a model directory or a config.json file",
@@ -203,7 +221,7 @@ def load_local(model: str) -> RawConfig:
 
     def read_st(name: str) -> bytes | None:
         candidate = directory / name
-        return read_local_file(candidate) if candidate.is_file() else None
+        return read_local_file(candidate) if _probe(candidate.is_file) else None
 
     st_config, st_file = _st_from(read_st, str(directory))
     source = Source(kind="local", path=str(config_path))
