@@ -7,7 +7,8 @@ Bounded and predictable:
 - a directory that holds a config.json is one model: its subdirectories are not searched
   (sentence-transformers repositories keep module configs such as 1_Pooling/config.json there);
 - version-control and tool directories (.git, node_modules, …) are skipped;
-- results are sorted by path, so output is the same on every machine.
+- results are sorted by path, so output is the same on every machine;
+- at most MAX_WALK_DIRS directories are read (then the search stops and says so).
 
 HF cache layout (models--org--name/snapshots/<sha>/config.json) gets a readable name: org/name,
 with @sha (12 characters) when several snapshots of one repository are found.
@@ -39,6 +40,9 @@ SKIP_DIRS = frozenset(
     }
 )
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+# Budget of one search: directories read. An HF cache or a model zoo is a few thousand; a tree
+# holding a link to / under --follow-symlinks would otherwise walk the whole machine (/proc too).
+MAX_WALK_DIRS = 20_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,15 @@ def _hf_cache_repo(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A config.json entry that is a file, or a link the OS refuses to follow (a loop: it is
+    read, and reported, as that model's input); False for a directory named config.json."""
+    try:
+        return entry.is_file() or (entry.is_symlink() and not entry.is_dir())
+    except OSError:
+        return True
+
+
 def find_configs(
     root: Path, follow_symlinks: bool = False
 ) -> tuple[list[FoundConfig], list[WalkProblem]]:
@@ -73,8 +86,19 @@ def find_configs(
     problems: list[WalkProblem] = []
     seen: set[tuple[int, int]] = set()
     stack = [root]
+    visited = 0
     while stack:
         directory = stack.pop()
+        if visited >= MAX_WALK_DIRS:
+            problems.append(
+                WalkProblem(
+                    root,
+                    f"{root}: search stopped after {MAX_WALK_DIRS} directories; "
+                    "point validate at a narrower directory",
+                )
+            )
+            break
+        visited += 1
         try:
             info = directory.stat()
             key = (info.st_dev, info.st_ino)
@@ -88,7 +112,7 @@ def find_configs(
                 WalkProblem(directory, f"cannot read {directory}: {exc.strerror or exc}")
             )
             continue
-        if any(e.name == CONFIG_FILE and e.is_file() for e in items):
+        if any(e.name == CONFIG_FILE and _is_file(e) for e in items):
             dirs.append(directory)
             continue
         for entry in reversed(items):

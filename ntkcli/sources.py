@@ -49,6 +49,58 @@ class HubOptions:
 
 
 # -- parsing -------------------------------------------------------------------------------------
+# Bounds of the JSON we accept, from a file, the Hub or --hf-overrides. Real configs nest 3 levels
+# deep and hold integers of at most 20 digits; these limits are far above any real config and far
+# below what would make later code (recursion, int/str conversion, float()) fail.
+MAX_JSON_DEPTH = 32
+MAX_INT_DIGITS = 4300  # Python's own int/str conversion limit (sys.get_int_max_str_digits)
+
+
+class _HugeInt:
+    """Stands in for an integer literal too long to convert, until its key is known."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _HugeInt:
+    digits = len(text.lstrip("-"))
+    return _HugeInt(digits) if digits > MAX_INT_DIGITS else int(text)
+
+
+def _key_path(path: list[str]) -> str:
+    return ".".join(path) or "(top level)"
+
+
+def _check_bounds(value: Any, fail: Callable[[str], Exception]) -> None:
+    """Depth and integer-size limits, walked iteratively (a recursive walk could itself hit the
+    recursion limit). `fail` turns a message into the error to raise (ConfigError, UsageError)."""
+    stack: list[tuple[Any, list[str]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _HugeInt):
+            raise fail(
+                f"{_key_path(path)} is an integer of {item.digits} digits "
+                f"(at most {MAX_INT_DIGITS} are accepted)"
+            )
+        children: list[tuple[str, Any]] = []
+        if isinstance(item, dict):
+            children = [(str(k), v) for k, v in item.items()]
+        elif isinstance(item, list):
+            children = [(f"[{i}]", v) for i, v in enumerate(item)]
+        if children and len(path) >= MAX_JSON_DEPTH:
+            raise fail(f"{_key_path(path[:3])}… nests deeper than {MAX_JSON_DEPTH} levels")
+        stack.extend((v, [*path, k]) for k, v in children)
+
+
+def loads_bounded(text: str, fail: Callable[[str], Exception]) -> Any:
+    """json.loads with bounded integers and nesting. Raises json.JSONDecodeError / RecursionError
+    for bad syntax (the caller words those), `fail(message)` for a value past a bound."""
+    value = json.loads(text, parse_int=_parse_int)
+    _check_bounds(value, fail)
+    return value
+
+
 def parse_json_object(data: bytes, where: str) -> dict[str, Any]:
     """Strict UTF-8 JSON that must be an object; anything else is a one-line ConfigError."""
     if len(data) > MAX_FILE_BYTES:
@@ -63,17 +115,19 @@ def parse_json_object(data: bytes, where: str) -> dict[str, Any]:
             f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start})",
             hint="is this really a config.json?",
         ) from None
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{where}: {message}", hint="is this really a config.json?")
+
     try:
-        value = json.loads(text)
+        value = loads_bounded(text, fail)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{where} is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})",
             hint="fix the JSON syntax",
         ) from None
     except RecursionError:
-        raise ConfigError(
-            f"{where} is nested too deeply to be a config", hint="is this really a config.json?"
-        ) from None
+        raise fail(f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(value, dict):
         raise ConfigError(
             f"{where} must hold a JSON object, got {type(value).__name__}",
@@ -87,7 +141,7 @@ def read_local_file(path: Path) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
-        if path.is_symlink():
+        if _probe(path.is_symlink):
             raise SourceNotFound(
                 f"{path} is a broken symbolic link", hint="point ntkcli at an existing file"
             ) from None
@@ -123,22 +177,40 @@ def _st_from(
 
 
 # -- local ---------------------------------------------------------------------------------------
+def _probe(check: Callable[[], bool]) -> bool:
+    """A filesystem yes/no that a symlink loop, a permission or an odd name cannot crash."""
+    try:
+        return check()
+    except (OSError, ValueError):
+        return False
+
+
 def looks_like_path(model: str) -> bool:
     return (
         model.startswith((".", "/", "~"))
         or model.endswith(".json")
         or os.sep in model.rstrip(os.sep).split(os.sep, 1)[-1]
         or (os.altsep is not None and os.altsep in model)
-        or Path(model).exists()
-        or Path(model).is_symlink()
+        or _probe(Path(model).exists)
+        or _probe(Path(model).is_symlink)
     )
 
 
+def _expand(model: str) -> Path:
+    try:
+        return Path(model).expanduser()
+    except RuntimeError:  # ~nosuchuser/...: no home directory to expand
+        raise SourceNotFound(
+            f"{model}: {model.split('/', 1)[0]} is not a user with a home directory",
+            hint="check the path",
+        ) from None
+
+
 def load_local(model: str) -> RawConfig:
-    path = Path(model).expanduser()
-    if path.is_dir():
+    path = _expand(model)
+    if _probe(path.is_dir):
         directory, config_path = path, path / CONFIG_FILE
-        if not config_path.exists() and not config_path.is_symlink():
+        if not _probe(config_path.exists) and not _probe(config_path.is_symlink):
             raise SourceNotFound(
                 f"{path} has no config.json",
                 hint="point ntkcli at a model directory or a config.json file",
@@ -149,7 +221,7 @@ def load_local(model: str) -> RawConfig:
 
     def read_st(name: str) -> bytes | None:
         candidate = directory / name
-        return read_local_file(candidate) if candidate.is_file() else None
+        return read_local_file(candidate) if _probe(candidate.is_file) else None
 
     st_config, st_file = _st_from(read_st, str(directory))
     source = Source(kind="local", path=str(config_path))

@@ -70,12 +70,24 @@ class _Target:
     problem: str | None = None
 
 
+def _is_dir(given: str) -> bool | str:
+    """True/False, or why the input cannot even be looked at (a symlink loop, ~nobody/...)."""
+    try:
+        return Path(given).expanduser().is_dir()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return f"cannot read {given}: {getattr(exc, 'strerror', None) or exc}"
+
+
 def _targets(inputs: Iterable[str], follow_symlinks: bool) -> Iterator[_Target]:
     for given in inputs:
-        path = Path(given).expanduser()
-        if not path.is_dir():
+        is_dir = _is_dir(given)
+        if isinstance(is_dir, str):
+            yield _Target(given, given, problem=is_dir)
+            continue
+        if not is_dir:
             yield _Target(given)
             continue
+        path = Path(given).expanduser()
         found, problems = discover.find_configs(path, follow_symlinks)
         for p in problems:
             yield _Target(given, str(p.path), problem=p.message)
@@ -117,20 +129,37 @@ def validate(
         try:
             raw = _load(target, hub)
             resolution = resolve(raw, request)
+            found = checks.check(resolution)
+            if cross_check and transformers_validate.standardisable(
+                resolution.config_values, dict_overrides
+            ):
+                found += (
+                    transformers_validate.cross_check(resolution.config_values, dict_overrides)
+                    if installed
+                    else [transformers_validate.not_installed()]
+                )
         except NtkcliError as exc:
             results.append(
                 InputResult(label, target.given, None, error=Unreadable(exc.message, exc.hint))
             )
             continue
-        found = checks.check(resolution)
-        if cross_check and transformers_validate.standardisable(
-            resolution.config_values, dict_overrides
-        ):
-            found += (
-                transformers_validate.cross_check(resolution.config_values, dict_overrides)
-                if installed
-                else [transformers_validate.not_installed()]
+        except (OSError, RuntimeError, ValueError, ArithmeticError, TypeError, KeyError) as exc:
+            # One input ntkcli cannot handle (a bug, or a file the OS refuses) is that input's
+            # result, never the end of the run: the others are still checked and reported.
+            why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+            results.append(
+                InputResult(
+                    label,
+                    target.given,
+                    None,
+                    error=Unreadable(
+                        f"could not check {label}: {str(why)[:200]}",
+                        "if the file is a valid config, please report this at the ntkcli issue "
+                        "tracker",
+                    ),
+                )
             )
+            continue
         found.sort(key=lambda f: (checks.SEVERITY_ORDER[f.severity], f.id))
         kept = tuple(f for f in found if f.id not in ignore)
         resolution = replace(resolution, findings=kept)

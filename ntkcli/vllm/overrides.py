@@ -8,15 +8,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from ntkcli.errors import UsageError
+from ntkcli.sources import MAX_JSON_DEPTH, loads_bounded
 
 
 def parse_hf_overrides(text: str | None) -> dict[str, Any]:
     """Parse the --hf-overrides JSON object; a usage error (exit 2) when it is not one."""
     if text is None or not text.strip():
         return {}
+    def fail(message: str) -> UsageError:
+        return UsageError(
+            f"--hf-overrides: {message}",
+            hint="give the overrides a real config would hold",
+        )
+
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        value = loads_bounded(text, fail)
+    except RecursionError:
+        raise fail(f"nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
         raise UsageError(
             f"--hf-overrides is not valid JSON: {exc}",
             hint="quote it for your shell, e.g. --hf-overrides '{\"rope_parameters\": {...}}'",

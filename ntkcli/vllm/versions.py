@@ -42,7 +42,7 @@ NEWEST = (0, 33)
 OLDEST = (0, 21)
 KNOWN_RELEASES = tuple(f"{a}.{b}.0" for a, b in TRANSFORMERS_ALLOWED)
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+_VERSION = re.compile(r"^v?(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?$")
 
 
 def _rules(minor: tuple[int, int], label: str, notes: tuple[str, ...]) -> VllmVersion:
