@@ -194,6 +194,58 @@ CASES: Mapping[str, tuple[dict[str, Any], dict[str, Any], int | None]] = {
     ),
     "unknown type": (LLAMA2, {"rope_parameters": {"rope_type": "warp"}}, None),
     "nested": (LLAMA2, {"rope_parameters": {"rope_type": "default", "x": {"a": 1}}}, None),
+    "dynamic null factor": (rope(rope_type="dynamic", factor=None), {}, None),
+    "linear null factor": (rope(rope_type="linear", factor=None), {}, None),
+    "alpha and factor": (
+        LLAMA2,
+        {"rope_parameters": {"rope_type": "dynamic", "alpha": 4.0, "factor": 2.0}},
+        None,
+    ),
+    "yarn attn_factor": (rope(rope_type="yarn", factor=4.0, attn_factor=0.8), {}, None),
+    "yarn mscale pair": (
+        rope(rope_type="yarn", factor=40.0, mscale=1.0, mscale_all_dim=0.707),
+        {},
+        None,
+    ),
+    "deepseek v3": (
+        {
+            "model_type": "deepseek_v3",
+            "architectures": ["DeepseekV3ForCausalLM"],
+            "max_position_embeddings": 163840,
+            "qk_rope_head_dim": 64,
+            "rope_scaling": {
+                "type": "yarn",
+                "factor": 40,
+                "original_max_position_embeddings": 4096,
+                "mscale": 1.0,
+                "mscale_all_dim": 1.0,
+            },
+        },
+        {},
+        None,
+    ),
+    "phi3 longrope": (
+        {
+            "model_type": "phi3",
+            "architectures": ["Phi3ForCausalLM"],
+            "hidden_size": 3072,
+            "num_attention_heads": 32,
+            "max_position_embeddings": 131072,
+            "original_max_position_embeddings": 4096,
+            "rope_scaling": {
+                "type": "longrope",
+                "short_factor": [1.0] * 48,
+                "long_factor": [2.0] * 48,
+            },
+        },
+        {},
+        8192,
+    ),
+    "qwen2 dict without theta": (
+        {"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]},
+        {"rope_parameters": {"rope_type": "dynamic", "factor": 2.0}},
+        None,
+    ),
     "llama3": (
         rope(
             rope_type="llama3",
@@ -232,7 +284,7 @@ def real_answer(get_rope: Any, head: int, length: int, neox: bool, params: Any) 
     try:
         rot = get_rope(head, length, neox, dict(params), torch.float32)
     except Exception as exc:  # the real code's own exception is the answer
-        return ("raises", type(exc).__name__)
+        return ("raises", type(exc).__name__, str(exc))
     cache = getattr(rot, "long_short_cos_sin_cache", None)
     if cache is None:
         cache = rot.cos_sin_cache
@@ -258,7 +310,7 @@ def test_get_rope_agrees_with_vllm(version: str, case: str) -> None:
     )
     if expected[0] == "raises":
         assert r.refusal is not None and r.refusal.stage == "get_rope", (expected, r.refusal)
-        assert r.refusal.error == expected[1]
+        assert (r.refusal.error, r.refusal.message) == expected[1:]
         return
     rot = r.rotary
     assert rot is not None, r.refusal
