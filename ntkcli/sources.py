@@ -446,7 +446,7 @@ def _quiet_hub() -> None:
     """huggingface_hub logs its retries and draws progress bars on stderr; ntkcli says one line."""
     import logging
 
-    from huggingface_hub.utils import disable_progress_bars
+    from huggingface_hub.utils.tqdm import disable_progress_bars
 
     logging.getLogger("huggingface_hub").setLevel(logging.CRITICAL + 1)
     disable_progress_bars()
@@ -540,7 +540,7 @@ def _download(repo_id: str, filename: str, opts: HubOptions, deadline: float) ->
     if size > MAX_FILE_BYTES:
         _discard(repo_id, filename, opts, etag, meta.commit_hash)
         raise _too_large(f"{repo_id}/{filename}", size)
-    return path
+    return str(path)
 
 
 def _guard(work: Callable[[], str]) -> str | BaseException:
@@ -553,7 +553,7 @@ def _guard(work: Callable[[], str]) -> str | BaseException:
 def _partials(repo: Path, etag: str) -> list[Path]:
     """The partial blobs of one download (`<etag>.incomplete`, or `<etag>.<random>.incomplete`
     in recent huggingface_hub releases)."""
-    if not etag or not _SHA.match(etag) and not re.fullmatch(r"[0-9a-f]{64}", etag):
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", etag):
         return []
     try:
         return list((repo / "blobs").glob(f"{etag}*.incomplete"))
