@@ -248,7 +248,7 @@ def render_figure(data: PlotData, fmt: FileFormat) -> bytes:
 def _refuse_special(path: str) -> None:
     """--out names a FIFO, a device or a directory: writing would block or mean nothing (exit 3)."""
     try:
-        mode = os.stat(path).st_mode
+        mode = Path(path).stat().st_mode
     except OSError:
         return  # does not exist yet (or unreachable: the write reports it)
     if not stat.S_ISREG(mode):
