@@ -85,7 +85,7 @@ def test_huge_terminal_width_is_clamped() -> None:
     assert max(len(line) for line in run.stdout.splitlines()) <= 1000
 
 
-# -- 5. overflow to infinity (the core guard is another change: xfail until it lands) ----------
+# -- 5. overflow to infinity (the core guard is another change: xfail until it lands) -------------
 CORE = pytest.mark.xfail(strict=False, reason="core guard in progress")
 OVERFLOWS = {
     "dynamic factor 1e308": changed(LLAMA, rope_scaling={"type": "dynamic", "factor": 1e308}),
@@ -125,7 +125,7 @@ def test_diff_factor_1e308_is_not_an_internal_error() -> None:
     no_crash(run)
 
 
-# -- 6. validate keeps going -------------------------------------------------------------------
+# -- 6. validate keeps going ----------------------------------------------------------------------
 def test_validate_reports_every_input_on_its_own(tmp_path: Path) -> None:
     good = write(tmp_path, NOMIC, "good")
     loop = tmp_path / "loop"
@@ -193,7 +193,7 @@ def test_deep_nesting_in_overrides_is_a_usage_error() -> None:
     assert "32 levels" in line
 
 
-# -- 9/10. markup and terminal escapes -----------------------------------------------------------
+# -- 9/10. markup and terminal escapes ------------------------------------------------------------
 HOSTILE_TEXT = {
     "closing tag": "[/red]",
     "markup": "[bold red]BOLD[/bold red]",
@@ -236,7 +236,7 @@ def test_json_output_escapes_controls(tmp_path: Path) -> None:
     assert run.json()["model_type"] == "\x9b31m\u202e"  # the value itself is intact
 
 
-# -- 11. diff with a rotary dim of 0 ----------------------------------------------------------------
+# -- 11. diff with a rotary dim of 0 --------------------------------------------------------------
 @pytest.mark.parametrize(
     "config",
     [changed(LLAMA, partial_rotary_factor=1e-300), changed(NOMIC, n_embd=1)],
@@ -249,7 +249,7 @@ def test_diff_with_rotary_dim_zero(tmp_path: Path, config: dict[str, Any]) -> No
     json.loads(run.stdout)
 
 
-# -- 12. odd arguments and environments ------------------------------------------------------------
+# -- 12. odd arguments and environments -----------------------------------------------------------
 def test_superscript_digits_are_not_lengths() -> None:
     one_error(cli("compare", "--len", "²", V1, "--bundled"), (2,))
     one_error(cli("diff", V1, "--bundled", "--lengths", "²"), (2,))
@@ -290,7 +290,7 @@ def test_stdout_closed(fmt: str) -> None:
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
-# -- 13. a broken pipe keeps the findings' exit code -------------------------------------------
+# -- 13. a broken pipe keeps the findings' exit code ----------------------------------------------
 def test_validate_into_a_closed_pipe_keeps_exit_1(tmp_path: Path) -> None:
     model = write(tmp_path, changed(NOMIC, rotary_emb_base=-1000))
     assert cli("validate", model).exit_code == 1
@@ -310,7 +310,7 @@ def test_validate_into_a_closed_pipe_keeps_exit_1(tmp_path: Path) -> None:
     assert "internal error" not in proc.stderr
 
 
-# -- 14. an absurd --rotary-dim ----------------------------------------------------------------------
+# -- 14. an absurd --rotary-dim -------------------------------------------------------------------
 def test_absurd_rotary_dim_is_a_usage_error_about_the_option() -> None:
     run = cli(
         "diff",
@@ -321,7 +321,7 @@ def test_absurd_rotary_dim_is_a_usage_error_about_the_option() -> None:
     assert "--rotary-dim" in line and "rope_dim" not in line
 
 
-# -- 15. plot --out onto a FIFO ----------------------------------------------------------------------
+# -- 15. plot --out onto a FIFO -------------------------------------------------------------------
 def test_plot_out_fifo_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "x.png"
     os.mkfifo(fifo)
