@@ -535,7 +535,11 @@ def _download(repo_id: str, filename: str, opts: HubOptions, deadline: float) ->
         raise
     if "oversized" in box:
         _discard(repo_id, filename, opts, etag, meta.commit_hash)
-        raise _too_large(f"{repo_id}/{filename}", int(box["oversized"]))
+        raise ConfigError(
+            f"{repo_id}/{filename} grew past {MAX_FILE_BYTES} bytes while downloading; a config "
+            "is never that large",
+            hint="is this really a model repository?",
+        )
     size = _size(Path(path))
     if size > MAX_FILE_BYTES:
         _discard(repo_id, filename, opts, etag, meta.commit_hash)
