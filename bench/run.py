@@ -134,6 +134,21 @@ def main() -> None:
                 [NTKCLI, "inspect", str(baseline_dir), "--format", "json"],
                 "as above",
             ),
+            Case(
+                "inspect Hub id, offline (cache lookup, then bundled)",
+                [NTKCLI, "inspect", "nomic-ai/nomic-embed-text-v1"],
+                "≤ 1.5× the bare Typer app",
+            ),
+            Case(
+                "bare Typer app (start-up floor)",
+                [
+                    sys.executable,
+                    "-c",
+                    "import typer; app = typer.Typer(); app.command()(lambda: None); "
+                    "app(args=[], standalone_mode=False)",
+                ],
+                "—",
+            ),
             Case("compare --len 8192 (all bundled)", [NTKCLI, "compare", "--len", "8192"], "—"),
             Case(
                 f"validate ({args.configs} generated configs)",

@@ -9,6 +9,7 @@ every path to the terminal: tables, notes, errors and JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -69,10 +70,8 @@ def _prepare_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
-            try:
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # a detached or closed stream: nothing to do
-                pass
 
 
 def _console(stderr: bool) -> Console:

@@ -232,6 +232,11 @@ class Rotary:
 DEFAULT_MAX_BYTES = 1 << 30  # diff: memory budget for real caches, 1 GiB (issue #3)
 DEFAULT_POINTS = 120  # plot: log-spaced lengths in a range
 MAX_POINTS = 200
+# Budgets of the per-dimension and per-length loops (issue 15): real rotary dims are ≤ 512, so
+# per-dimension work (wavelengths, Δ angle) past MAX_ROTARY_DIM is skipped with a note; lists of
+# lengths given on the command line are capped at MAX_LENGTHS (diff, compare), a usage error.
+MAX_ROTARY_DIM = 65_536
+MAX_LENGTHS = 64
 
 DTYPE_BYTES: Mapping[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 

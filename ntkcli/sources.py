@@ -10,6 +10,8 @@ import json
 import os
 import re
 import stat
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -373,45 +375,205 @@ def _short(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first[:160]}"
 
 
+def _cache_root(opts: HubOptions) -> Path:
+    if opts.cache_dir:
+        return Path(opts.cache_dir).expanduser()
+    from huggingface_hub import constants  # light (~10 ms): env-derived paths, no HTTP stack
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def _repo_cache(repo_id: str, opts: HubOptions) -> Path:
+    return _cache_root(opts) / ("models--" + repo_id.replace("/", "--"))
+
+
 def _cached(repo_id: str, filename: str, opts: HubOptions) -> str | bool | None:
-    """The cached path; False when the cache knows the file does not exist; None if unknown."""
-    from huggingface_hub import try_to_load_from_cache
-    from huggingface_hub.file_download import _CACHED_NO_EXIST
+    """The cached path; False when the cache knows the file does not exist; None if unknown.
 
+    The documented HF cache layout (refs/<revision> -> sha, snapshots/<sha>/<file>,
+    .no_exist/<sha>/<file>), read as huggingface_hub's try_to_load_from_cache reads it, without
+    importing its download stack (~200 ms of start-up) for a question the disk answers."""
     try:
-        found = try_to_load_from_cache(
-            repo_id, filename, cache_dir=opts.cache_dir, revision=opts.revision
-        )
-    except Exception:  # a malformed cache entry is a cache miss, not a crash
+        repo = _repo_cache(repo_id, opts)
+        revision = opts.revision or "main"
+        ref = repo / "refs" / revision
+        if ref.is_file():
+            commit = ref.read_text(encoding="utf-8", errors="replace").strip()[:64]
+        elif _SHA.match(revision):
+            commit = revision
+        else:
+            return None
+        if not _SHA.match(commit):
+            return None
+        found = repo / "snapshots" / commit / filename
+        if found.is_file():
+            return str(found)
+        if (repo / ".no_exist" / commit / filename).exists():
+            return False
+    except (OSError, ValueError, RuntimeError):  # a malformed cache entry is a cache miss
         return None
-    if isinstance(found, str):
-        return found
-    return False if found is _CACHED_NO_EXIST else None
+    return None
 
 
-def _download(repo_id: str, filename: str, opts: HubOptions) -> str:
-    """One file from the Hub: a single HEAD without retries first (huggingface_hub's own
-    get_hf_file_metadata), so an unreachable Hub fails fast instead of backing off for ~25 s."""
+class _Deadline(Exception):
+    """The overall --timeout ran out (a stalled or trickling answer, or another process holding
+    the cache's file lock)."""
+
+
+def _before(deadline: float, work: Callable[[], Any]) -> Any:
+    """Run `work` on a daemon thread and wait for it until `deadline` (time.monotonic()). Past it
+    the thread is abandoned: huggingface_hub has no overall deadline of its own (its timeouts are
+    per read, and it retries), and a daemon thread never keeps the process alive."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="ntkcli-hub", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        raise _Deadline
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _quiet_hub() -> None:
+    """huggingface_hub logs its retries and draws progress bars on stderr; ntkcli says one line."""
+    import logging
+
+    from huggingface_hub.utils.tqdm import disable_progress_bars
+
+    logging.getLogger("huggingface_hub").setLevel(logging.CRITICAL + 1)
+    disable_progress_bars()
+
+
+def _too_large(where: str, size: int) -> ConfigError:
+    return ConfigError(
+        f"{where} is {size} bytes on the Hub; a config is never that large (limit "
+        f"{MAX_FILE_BYTES})",
+        hint="is this really a model repository?",
+    )
+
+
+def _discard(repo_id: str, filename: str, opts: HubOptions, etag: str, commit: str | None) -> None:
+    """Remove what an abandoned or oversized download left in the cache: the partial blob, the
+    blob, and the snapshot link to it, so a later run does not find a broken file."""
+    repo = _repo_cache(repo_id, opts)
+    doomed = [*_partials(repo, etag), repo / "blobs" / etag]
+    if commit and _SHA.match(commit):
+        doomed.append(repo / "snapshots" / commit / filename)
+    for path in doomed:
+        try:
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _download(repo_id: str, filename: str, opts: HubOptions, deadline: float) -> str:
+    """One file from the Hub within the overall deadline.
+
+    First a single HEAD without retries (huggingface_hub's own get_hf_file_metadata), so an
+    unreachable Hub fails fast and a file advertised as too large is refused before any byte of
+    it is downloaded. Then hf_hub_download on a worker thread, watched: past the deadline, or
+    once the partial blob grows past the size limit (no size advertised, or a lying one), it is
+    abandoned and its leftovers are removed from the cache."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
 
+    _quiet_hub()
     token: str | bool | None = opts.token if opts.token else None
-    get_hf_file_metadata(
-        hf_hub_url(repo_id, filename, revision=opts.revision), token=token, timeout=opts.timeout
+    remaining = max(0.1, deadline - time.monotonic())
+    meta = _before(
+        deadline,
+        lambda: get_hf_file_metadata(
+            hf_hub_url(repo_id, filename, revision=opts.revision), token=token, timeout=remaining
+        ),
     )
-    return str(
-        hf_hub_download(
-            repo_id,
-            filename,
-            revision=opts.revision,
-            token=token,
-            cache_dir=opts.cache_dir,
-            etag_timeout=opts.timeout,
+    if meta.size is not None and meta.size > MAX_FILE_BYTES:
+        raise _too_large(f"{repo_id}/{filename}", meta.size)
+    etag = str(meta.etag or "")
+    repo = _repo_cache(repo_id, opts)
+
+    def fetch() -> str:
+        return str(
+            hf_hub_download(
+                repo_id,
+                filename,
+                revision=opts.revision,
+                token=token,
+                cache_dir=opts.cache_dir,
+                etag_timeout=max(0.1, deadline - time.monotonic()),
+            )
         )
-    )
+
+    box: dict[str, Any] = {}
+
+    def watched() -> str:
+        worker = threading.Thread(target=lambda: box.update(path=_guard(fetch)), daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            grown = max((_size(p) for p in _partials(repo, etag)), default=0)
+            if grown > MAX_FILE_BYTES:
+                box["oversized"] = grown
+                return ""
+        result = box["path"]
+        if isinstance(result, BaseException):
+            raise result
+        return str(result)
+
+    try:
+        path = _before(deadline, watched)
+    except _Deadline:
+        if etag:
+            _discard(repo_id, filename, opts, etag, meta.commit_hash)
+        raise
+    if "oversized" in box:
+        _discard(repo_id, filename, opts, etag, meta.commit_hash)
+        raise ConfigError(
+            f"{repo_id}/{filename} grew past {MAX_FILE_BYTES} bytes while downloading; a config "
+            "is never that large",
+            hint="is this really a model repository?",
+        )
+    size = _size(Path(path))
+    if size > MAX_FILE_BYTES:
+        _discard(repo_id, filename, opts, etag, meta.commit_hash)
+        raise _too_large(f"{repo_id}/{filename}", size)
+    return str(path)
+
+
+def _guard(work: Callable[[], str]) -> str | BaseException:
+    try:
+        return work()
+    except BaseException as exc:
+        return exc
+
+
+def _partials(repo: Path, etag: str) -> list[Path]:
+    """The partial blobs of one download (`<etag>.incomplete`, or `<etag>.<random>.incomplete`
+    in recent huggingface_hub releases)."""
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", etag):
+        return []
+    try:
+        return list((repo / "blobs").glob(f"{etag}*.incomplete"))
+    except OSError:
+        return []
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _fetch(
-    repo_id: str, filename: str, opts: HubOptions, use_network: bool
+    repo_id: str, filename: str, opts: HubOptions, use_network: bool, deadline: float
 ) -> tuple[str | None, str]:
     """(path or None when absent, "cache" | "hub")."""
     cached = None if opts.refresh else _cached(repo_id, filename, opts)
@@ -422,7 +584,11 @@ def _fetch(
     from huggingface_hub import errors
 
     try:
-        return _download(repo_id, filename, opts), "hub"
+        return _download(repo_id, filename, opts, deadline), "hub"
+    except _Deadline:
+        raise _Unreachable(
+            f"Timeout: no complete answer within --timeout {opts.timeout:g} s"
+        ) from None
     except errors.RemoteEntryNotFoundError:
         if filename != CONFIG_FILE:
             return None, "hub"  # SPEC §2: a missing sentence-transformers file is not an error
@@ -440,10 +606,13 @@ def hub_offline(opts: HubOptions) -> bool:
 
 def load_hub(model: str, opts: HubOptions) -> RawConfig:
     offline = hub_offline(opts)
+    deadline = time.monotonic() + opts.timeout  # --timeout bounds the whole fetch
     try:
-        path, kind = _fetch(model, CONFIG_FILE, opts, use_network=not offline)
+        path, kind = _fetch(model, CONFIG_FILE, opts, not offline, deadline)
     except _Unreachable as exc:
         return _fallback(model, opts, f"the Hub could not be reached ({exc})")
+    except InputError:
+        raise
     except Exception as exc:
         mapped = _hub_error(exc, model, opts.revision, bool(opts.token))
         if isinstance(mapped, _Unreachable):
@@ -460,7 +629,7 @@ def load_hub(model: str, opts: HubOptions) -> RawConfig:
     def read_st(name: str) -> bytes | None:
         nonlocal network
         try:
-            st_path, _ = _fetch(model, name, opts, use_network=network)
+            st_path, _ = _fetch(model, name, opts, network, deadline)
         except Exception as exc:
             # The config is there; a Hub hiccup on an optional file is a note, not an error.
             network = False

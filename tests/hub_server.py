@@ -10,6 +10,11 @@ Served routes (every other path gets a plain 404):
   ``ETag`` (quoted git blob sha1, which becomes the blob name in the cache) and ``Content-Length``.
   Files are never LFS, so there is no redirect / ``Location`` / ``X-Linked-*``.
 * ``GET /api/models/{repo_id}[/revision/{revision}]``: a minimal ``model_info`` JSON.
+* Streaming faults per file name (:meth:`FakeHub.stream`), for the download deadline and size
+  limit: ``stall`` seconds before a GET answers (HEAD still answers at once), a ``rate`` in bytes
+  per second (a trickle), a ``size`` of generated body (a huge "config.json") advertised in
+  ``Content-Length`` or not (then the body ends when the connection closes), or a body shorter
+  than its advertised length (``short``).
 * ``GET /api/agent-harnesses``: an empty registry. huggingface_hub fetches it once per process to
   build its User-Agent unless ``HF_HUB_DISABLE_TELEMETRY=1``. It is exempt from ``fail_with`` and
   ``delay``.
@@ -151,6 +156,15 @@ class _Fault:
     remaining: int | None  # None: forever
 
 
+@dataclass(frozen=True)
+class _Stream:
+    stall: float = 0.0  # seconds before a GET answers
+    rate: float | None = None  # bytes per second; None: as fast as possible
+    size: int | None = None  # generated body of this many bytes instead of the file
+    advertise: bool = True  # send Content-Length
+    short: int | None = None  # send only this many bytes of the body, then close
+
+
 class FakeHub:
     """A local Hub on http://127.0.0.1:PORT. Use it as a context manager to serve and stop it.
 
@@ -164,6 +178,7 @@ class FakeHub:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._faults: dict[str, _Fault] = {}  # "delay" / "fail" -> what to inject
+        self._streams: dict[str, _Stream] = {}  # file name -> streaming fault
         self._server = _Server(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -209,6 +224,27 @@ class FakeHub:
     def delay(self, seconds: float | None, *, times: int | None = None) -> None:
         """Sleep `seconds` before answering the next `times` requests (all if None); None clears."""
         self._set_fault("delay", seconds, times)
+
+    def stream(
+        self,
+        filename: str,
+        *,
+        stall: float = 0.0,
+        rate: float | None = None,
+        size: int | None = None,
+        advertise: bool = True,
+        short: int | None = None,
+    ) -> None:
+        """Serve `filename` (in every repo) with a streaming fault; see the module docstring."""
+        with self._lock:
+            self._streams[filename] = _Stream(stall, rate, size, advertise, short)
+
+    def _stream_for(self, path: str) -> _Stream | None:
+        match = _RESOLVE.match(urlsplit(path).path)
+        if not match:
+            return None
+        with self._lock:
+            return self._streams.get(unquote(match["file"]))
 
     def _set_fault(self, kind: str, value: float | None, times: int | None) -> None:
         with self._lock:
@@ -393,6 +429,10 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = headers.get("authorization")
         hub._record(self.command, self.path, headers)
         status, response_headers, body = hub._respond(self.path, authorization)
+        stream = hub._stream_for(self.path) if status == 200 else None
+        if stream is not None:
+            self._serve_stream(stream, response_headers, body)
+            return
         self.send_response(status)
         for name, value in response_headers.items():
             self.send_header(name, value)
@@ -400,6 +440,37 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _serve_stream(self, stream: _Stream, headers: dict[str, str], body: bytes) -> None:
+        hub = self.server.hub
+        if stream.size is not None:
+            headers = {**headers, "ETag": f'"{git_blob_sha(b"huge%d" % stream.size)}"'}
+        length = len(body) if stream.size is None else stream.size
+        if self.command != "HEAD" and stream.stall and hub._closing.wait(stream.stall):
+            return
+        self.send_response(200)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if stream.advertise:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        to_send = length if stream.short is None else min(length, stream.short)
+        chunk = 1 if stream.rate is not None and stream.rate < 64 else 65536
+        sent = 0
+        try:
+            while sent < to_send and not hub._closing.is_set():
+                n = min(chunk, to_send - sent)
+                data = body[sent : sent + n] if stream.size is None else b" " * n
+                self.wfile.write(data)
+                self.wfile.flush()
+                sent += n
+                if stream.rate is not None:
+                    hub._closing.wait(n / stream.rate)
+        except OSError:
+            pass  # the client gave up: expected
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet

@@ -187,3 +187,108 @@ def test_hand_built_cache_layout(tmp_path: Path) -> None:
         "note": None,
     }
     assert d["max_model_len"] == 8192
+
+
+# -- the overall deadline and the size limit (issue 15, items 2-4) ------------------------------
+def _one_line(r: Run) -> str:
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    return lines[0]
+
+
+def _leftovers(home: Path) -> list[str]:
+    """Files (not locks, not refs) that a download left in the HF cache."""
+    return sorted(
+        str(p.relative_to(home))
+        for p in home.rglob("*")
+        if (p.is_file() or p.is_symlink())
+        and p.suffix != ".lock"
+        and "refs" not in p.parts
+        and ".locks" not in p.parts
+    )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"stall": 30.0}, {"rate": 1.0}],
+    ids=["HEAD answers, GET stalls", "1 byte per second"],
+)
+def test_timeout_is_an_overall_deadline(
+    hub: FakeHub, tmp_path: Path, fault: dict[str, float]
+) -> None:
+    hub.stream("config.json", **fault)  # type: ignore[arg-type]
+    start = time.monotonic()
+    r = run(hub, tmp_path, NOT_BUNDLED, "--timeout", "2")
+    elapsed = time.monotonic() - start
+    assert elapsed < 2 + 3.5, elapsed  # the deadline plus the process start-up
+    assert r.exit_code == 3
+    line = _one_line(r)  # one line: none of huggingface_hub's retry logs
+    assert "could not be reached" in line and "Timeout" in line
+    assert not [p for p in _leftovers(tmp_path) if "config.json" in p or "blobs" in p]
+
+
+def test_stalled_hub_falls_back_to_bundled_within_the_deadline(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    hub.stream("config.json", stall=30.0)
+    start = time.monotonic()
+    r = run(hub, tmp_path, V1, "--timeout", "1")
+    assert time.monotonic() - start < 1 + 3.5
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["source"]["kind"] == "bundled"
+
+
+def test_lock_held_by_another_process_is_bounded_by_the_deadline(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    """A first ntkcli stalls inside the download (holding huggingface_hub's file lock); a
+    second one on the same cache must not wait behind it past its own --timeout."""
+    import subprocess
+    import sys
+
+    hub.stream("config.json", stall=30.0)
+    env = hub.env(tmp_path)
+    from conftest import ntkcli_executable
+
+    first = subprocess.Popen(
+        [*ntkcli_executable(), "inspect", NOT_BUNDLED, "--timeout", "20"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(2.5)  # the first one is inside the GET, holding the lock
+        start = time.monotonic()
+        r = run(hub, tmp_path, NOT_BUNDLED, "--timeout", "2")
+        assert time.monotonic() - start < 2 + 3.5
+        assert r.exit_code == 3
+        assert "Timeout" in _one_line(r)
+    finally:
+        first.kill()
+        first.wait()
+    assert sys.platform  # (keeps the imports used on every platform)
+
+
+@pytest.mark.parametrize("advertise", [True, False], ids=["advertised size", "no size"])
+def test_huge_config_is_refused_and_leaves_nothing(
+    hub: FakeHub, tmp_path: Path, advertise: bool
+) -> None:
+    hub.stream("config.json", size=1024**3, advertise=advertise)
+    start = time.monotonic()
+    r = run(hub, tmp_path, NOT_BUNDLED, "--timeout", "30")
+    assert time.monotonic() - start < 20
+    assert r.exit_code == 3
+    line = _one_line(r)
+    assert "bytes" in line and "never that large" in line
+    assert not [p for p in _leftovers(tmp_path) if "blobs" in p or "snapshots" in p]
+    again = run(hub, tmp_path, NOT_BUNDLED, "--timeout", "30")  # nothing poisoned the cache
+    assert again.exit_code == 3 and "never that large" in again.stderr
+
+
+def test_short_body_is_an_error_and_leaves_nothing(hub: FakeHub, tmp_path: Path) -> None:
+    hub.stream("config.json", short=10)
+    r = run(hub, tmp_path, NOT_BUNDLED, "--timeout", "5")
+    assert r.exit_code == 3
+    _one_line(r)
+    assert not [p for p in _leftovers(tmp_path) if "snapshots" in p]

@@ -27,7 +27,7 @@ from typing import Any
 
 from ntkcli import sources
 from ntkcli.errors import NtkcliError
-from ntkcli.model import Base, RawConfig, Request, Resolution, Source
+from ntkcli.model import MAX_ROTARY_DIM, Base, RawConfig, Request, Resolution, Source
 from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.references.transformers_rope import DynamicRopeConfig, dynamic_base
 from ntkcli.rope import ntk
@@ -144,6 +144,8 @@ def inv_freq(base: Base | None, rotary_dim: int) -> tuple[float, ...] | str:
     assert isinstance(base, float)
     if rotary_dim <= 0:
         return f"rotary dim is {rotary_dim}"
+    if rotary_dim > MAX_ROTARY_DIM:
+        return f"rotary dim {rotary_dim} is past the per-dimension budget of {MAX_ROTARY_DIM}"
     return ntk.inv_freq64(base, rotary_dim)
 
 
@@ -182,7 +184,8 @@ def vllm_column(runtime: str, r: Resolution, input_len: int) -> RuntimeColumn:
     refusal = None if r.refusal is None else f"{r.refusal.error}: {r.refusal.message}"
     allowed = r.refusal is None and r.max_model_len is not None and input_len <= r.max_model_len
     note, status = None, "allowed"
-    bad_base = inv_freq(rot.scaled_base, rot.rotary_dim) if rot else None
+    # Only θ' is judged here: a dim within the budget gives the same verdict as the full one.
+    bad_base = inv_freq(rot.scaled_base, min(rot.rotary_dim, MAX_ROTARY_DIM)) if rot else None
     if refusal is not None:
         status = "refused"
     elif r.max_model_len is not None and input_len > r.max_model_len:

@@ -22,6 +22,8 @@ from typing import Literal
 from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_MAX_BYTES,
+    MAX_LENGTHS,
+    MAX_ROTARY_DIM,
     Base,
     RawConfig,
     Refusal,
@@ -49,7 +51,6 @@ DYNAMIC = "DynamicNTKScalingRotaryEmbedding"
 # Linear, YaRN, Llama3, LongRoPE, … change t or inv_freq: ntkcli reports their shapes only.
 COMPUTED_CLASSES = frozenset({"RotaryEmbedding", DYNAMIC})
 MAX_LENGTH = 2**31 - 1
-MAX_LENGTHS = 64
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,13 @@ def bare_params(
         )
     if rotary_dim < 1:
         raise UsageError(f"--rotary-dim must be an integer ≥ 1, got {rotary_dim}")
+    if rotary_dim > MAX_ROTARY_DIM or (head_size is not None and head_size > MAX_ROTARY_DIM):
+        option = "--rotary-dim" if rotary_dim > MAX_ROTARY_DIM else "--head-size"
+        raise UsageError(
+            f"{option} must be at most {MAX_ROTARY_DIM}, got "
+            f"{rotary_dim if option == '--rotary-dim' else head_size}",
+            hint="real models use rotary dims of 32 to 512",
+        )
     if rotary_dim == 2:
         raise UsageError(
             "--rotary-dim 2 makes the NTK exponent d/(d − 2) a division by zero: vLLM raises "
@@ -225,7 +233,7 @@ def parse_lengths(text: str | None) -> list[int] | None:
     values: list[int] = []
     for part in text.split(","):
         item = part.strip().replace("_", "")
-        if not item.isdigit() or not 1 <= int(item) <= MAX_LENGTH:
+        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= MAX_LENGTH:
             raise UsageError(
                 f"--lengths: {part.strip()!r} is not a length between 1 and {MAX_LENGTH}",
                 hint="a comma-separated list such as --lengths 512,1024,2048,4096,8192",
@@ -343,6 +351,8 @@ def _cache_spec(side: Side) -> tuple[CacheSpec | None, str | None]:
         return None, f"ntkcli computes caches for {' and '.join(sorted(COMPUTED_CLASSES))} only"
     if rot.scaled_base is None:
         return None, "no base"
+    if rot.rotary_dim < 2:  # e.g. partial_rotary_factor 1e-300: the dim rounds down to 0
+        return None, f"rotary dim {rot.rotary_dim}: no cos/sin pair to compute"
     return CacheSpec(rot.scaled_base, rot.rotary_dim, rot.cache_rows, rot.dtype), None
 
 

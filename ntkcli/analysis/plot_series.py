@@ -21,6 +21,7 @@ from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_POINTS,
     MAX_POINTS,
+    MAX_ROTARY_DIM,
     Base,
     RawConfig,
     Request,
@@ -136,7 +137,7 @@ def parse_lengths(text: str | None) -> LengthSpec:
             raise UsageError(f"--lengths {text!r}: the range must go up (A < B)", hint=hint)
         return LengthSpec(low=low, high=high)
     parts = [p.strip() for p in text.split(",")]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
         raise UsageError(f"--lengths {text!r} is neither A..B nor a comma list", hint=hint)
     values = sorted({_length(p, "--lengths") for p in parts})
     if len(values) < 2:
@@ -302,6 +303,8 @@ def wavelengths(base: Base | None, rotary_dim: int | None) -> tuple[float, ...] 
     cache; float64 here because this is a picture of the geometry, not of the cache)."""
     if ntk.base_status(base) != "ok" or rotary_dim is None or rotary_dim < 2:
         return None
+    if rotary_dim > MAX_ROTARY_DIM:  # the budget: a note says so (plot_data)
+        return None
     assert isinstance(base, float)
     return tuple(2 * math.pi / f for f in ntk.inv_freq64(base, rotary_dim))
 
@@ -438,6 +441,12 @@ def plot_data(
             wavelengths(ref_at.base, reference.rotary_dim),
         )
     )
+    dims = [w.rotary_dim for w in waves if w.rotary_dim is not None]
+    if dims and max(dims) > MAX_ROTARY_DIM:
+        notes.append(
+            f"rotary dim {max(dims)} is past the per-dimension budget of {MAX_ROTARY_DIM}: "
+            "wavelengths are not computed"
+        )
     return PlotData(
         model=raw.model,
         hf_overrides=dict(hf_overrides),

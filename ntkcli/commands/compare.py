@@ -10,6 +10,7 @@ import typer
 from ntkcli import console, sources
 from ntkcli.commands import options as o
 from ntkcli.errors import UsageError
+from ntkcli.model import MAX_LENGTHS
 from ntkcli.vllm.overrides import parse_hf_overrides
 
 Models = Annotated[
@@ -45,13 +46,18 @@ def parse_lengths(values: list[str]) -> tuple[int, ...]:
     for value in values:
         for part in value.split(","):
             text = part.strip().replace("_", "")
-            if not text.isdigit() or not 0 < int(text) <= o.MAX_LEN:
+            if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= o.MAX_LEN:
                 raise UsageError(
                     f"--len {part.strip()!r} is not a length",
                     hint=f"give positive integers up to {o.MAX_LEN}, e.g. --len 512,2048",
                 )
             if int(text) not in found:
                 found.append(int(text))
+            if len(found) > MAX_LENGTHS:
+                raise UsageError(
+                    f"--len: more than {MAX_LENGTHS} lengths",
+                    hint=f"give at most {MAX_LENGTHS} lengths (each runs the whole pipeline)",
+                )
     return tuple(found)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,10 +46,9 @@ INSTALL_HINT = "pip install 'ntkcli[plot]', or leave out --out to draw in the te
 def file_format(path: str) -> FileFormat:
     """PNG or SVG, from the suffix of --out (anything else is a usage error, exit 2)."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".png":
-        return "png"
-    if suffix == ".svg":
-        return "svg"
+    if suffix in (".png", ".svg"):
+        _refuse_special(path)
+        return "png" if suffix == ".png" else "svg"
     raise UsageError(
         f"--out {path!r}: the file name must end in .png or .svg",
         hint="e.g. --out plot.png or --out plot.svg",
@@ -244,12 +245,39 @@ def render_figure(data: PlotData, fmt: FileFormat) -> bytes:
     return buffer.getvalue()
 
 
+def _refuse_special(path: str) -> None:
+    """--out names a FIFO, a device or a directory: writing would block or mean nothing (exit 3)."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return  # does not exist yet (or unreachable: the write reports it)
+    if not stat.S_ISREG(mode):
+        raise NtkcliError(
+            f"--out {path!r} exists and is not a regular file (a FIFO, a device or a directory)",
+            hint="give --out a new or a regular file name",
+        )
+
+
+def _write(path: str, content: bytes) -> None:
+    # O_NONBLOCK: a FIFO swapped in after the check fails at once (ENXIO) instead of blocking.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        os.ftruncate(fd, 0)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def write_plot(data: PlotData, path: str) -> tuple[FileFormat, tuple[int, int]]:
     """Render and write the figure; returns its format and size (px for PNG, pt for SVG)."""
     fmt = file_format(path)
     content = render_figure(data, fmt)
     try:
-        Path(path).write_bytes(content)
+        _write(path, content)
     except OSError as exc:
         raise NtkcliError(
             f"cannot write {path}: {exc.strerror or exc}",

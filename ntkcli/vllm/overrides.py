@@ -15,6 +15,7 @@ def parse_hf_overrides(text: str | None) -> dict[str, Any]:
     """Parse the --hf-overrides JSON object; a usage error (exit 2) when it is not one."""
     if text is None or not text.strip():
         return {}
+
     def fail(message: str) -> UsageError:
         return UsageError(
             f"--hf-overrides: {message}",
