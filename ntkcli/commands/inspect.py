@@ -24,12 +24,24 @@ def inspect(
     bundled: o.Bundled = False,
     timeout: o.Timeout = 10.0,
     format: o.Format = "table",
+    engine: o.EngineOpt = None,
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
     request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
     raw = o.load_model(
         model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
     )
+    if engine is not None:
+        from ntkcli.commands.engine_view import show_engine  # lazy: keeps start-up light
+
+        name = engine.strip().lower()
+        if not (name == "vllm" or name.startswith("vllm@")):
+            show_engine(raw, engine, request, format)
+            return
+        if "@" in name:
+            request = o.vllm_request(
+                name.partition("@")[2], max_model_len, hf_overrides, allow_long_max_model_len, dtype
+            )
     resolution = resolve(raw, request)
     resolution = replace(resolution, findings=tuple(checks.check(resolution)))
     if format == "json":

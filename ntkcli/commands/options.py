@@ -84,6 +84,16 @@ Vllm = Annotated[
         rich_help_panel="vLLM",
     ),
 ]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Engine to model: NAME[@VERSION] — vllm (default), sglang, tei, tei@head, llamacpp, "
+        "ollama, transformers, sentence-transformers. --vllm X is --engine vllm@X.",
+        rich_help_panel="vLLM",
+        show_default=False,
+    ),
+]
 MaxModelLen = Annotated[
     int | None,
     typer.Option(

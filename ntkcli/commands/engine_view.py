@@ -1,0 +1,29 @@
+"""`--engine NAME[@VERSION]` for a command that otherwise shows vLLM: one engine's answer."""
+
+from __future__ import annotations
+
+from ntkcli import console
+from ntkcli.engines.base import DEFAULT_LENGTHS, EngineRequest
+from ntkcli.engines.registry import parse_engine
+from ntkcli.model import RawConfig, Request
+from ntkcli.render.engine_result import engine_detail
+from ntkcli.serialize.engine_result import engine_result
+
+
+def engine_request(request: Request, lengths: tuple[int, ...] = DEFAULT_LENGTHS) -> EngineRequest:
+    return EngineRequest(
+        lengths=lengths,
+        max_model_len=request.max_model_len,
+        hf_overrides=request.hf_overrides,
+        allow_long_max_model_len=request.allow_long_max_model_len,
+        dtype=request.dtype,
+    )
+
+
+def show_engine(raw: RawConfig, text: str, request: Request, format: str) -> None:
+    engine, version = parse_engine(text)
+    result = engine.resolve(raw, engine_request(request), version)
+    if format == "json":
+        console.emit_json({"model": raw.model, **engine_result(result)})
+    else:
+        console.emit(engine_detail(raw.model, result))
