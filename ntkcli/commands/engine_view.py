@@ -5,13 +5,24 @@ from __future__ import annotations
 from ntkcli import console
 from ntkcli.engines.base import DEFAULT_LENGTHS, EngineRequest
 from ntkcli.engines.registry import parse_engine
+from ntkcli.errors import UsageError
 from ntkcli.model import RawConfig, Request
 from ntkcli.render.engine_result import engine_detail
 from ntkcli.serialize.engine_result import engine_result
 
 
-def engine_request(request: Request, lengths: tuple[int, ...] = DEFAULT_LENGTHS) -> EngineRequest:
+def engine_request(
+    request: Request,
+    lengths: tuple[int, ...] = DEFAULT_LENGTHS,
+    transformers: str | None = None,
+) -> EngineRequest:
+    if transformers is not None and transformers.strip() not in ("4", "5"):
+        raise UsageError(
+            f"--transformers {transformers!r} is not a modelled version",
+            hint="use --transformers 4 (4.57.6) or 5 (5.19)",
+        )
     return EngineRequest(
+        transformers=transformers,
         lengths=lengths,
         max_model_len=request.max_model_len,
         hf_overrides=request.hf_overrides,
@@ -20,9 +31,11 @@ def engine_request(request: Request, lengths: tuple[int, ...] = DEFAULT_LENGTHS)
     )
 
 
-def show_engine(raw: RawConfig, text: str, request: Request, format: str) -> None:
+def show_engine(
+    raw: RawConfig, text: str, request: Request, format: str, transformers: str | None = None
+) -> None:
     engine, version = parse_engine(text)
-    result = engine.resolve(raw, engine_request(request), version)
+    result = engine.resolve(raw, engine_request(request, transformers=transformers), version)
     if format == "json":
         console.emit_json({"model": raw.model, **engine_result(result)})
     else:

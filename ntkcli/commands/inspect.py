@@ -25,6 +25,7 @@ def inspect(
     timeout: o.Timeout = 10.0,
     format: o.Format = "table",
     engine: o.EngineOpt = None,
+    transformers: o.TransformersOpt = None,
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
     request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
@@ -36,7 +37,7 @@ def inspect(
 
         name = engine.strip().lower()
         if not (name == "vllm" or name.startswith("vllm@")):
-            show_engine(raw, engine, request, format)
+            show_engine(raw, engine, request, format, transformers)
             return
         if "@" in name:
             request = o.vllm_request(

@@ -94,6 +94,16 @@ EngineOpt = Annotated[
         show_default=False,
     ),
 ]
+TransformersOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--transformers",
+        help="transformers major version an engine's converter runs under (llama.cpp, Ollama): "
+        "4 (the converter's pin 4.57.6, default) or 5.",
+        rich_help_panel="vLLM",
+        show_default=False,
+    ),
+]
 MaxModelLen = Annotated[
     int | None,
     typer.Option(
