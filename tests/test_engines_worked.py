@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the §6 table, one row per line)
 """Every worked number of ENGINES.md §6, through the public CLI (`inspect --engine ... --format
 json`), by value. Configs are the ones §6 names, written to a temporary directory."""
 

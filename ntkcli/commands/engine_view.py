@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ntkcli import console
 from ntkcli.engines.base import DEFAULT_LENGTHS, EngineRequest
 from ntkcli.engines.registry import parse_engine
 from ntkcli.errors import UsageError
-from ntkcli.model import RawConfig, Request
+from ntkcli.model import RawConfig, Request, Resolution
 from ntkcli.render.engine_result import engine_detail
 from ntkcli.serialize.engine_result import engine_result
 
@@ -40,3 +42,13 @@ def show_engine(
         console.emit_json({"model": raw.model, **engine_result(result)})
     else:
         console.emit(engine_detail(raw.model, result))
+
+
+def vllm_json(resolution: Resolution, serialized: dict[str, Any]) -> dict[str, Any]:
+    """vLLM's existing inspect JSON, with the engine contract's keys beside it (existing keys
+    keep their meaning and value)."""
+    from ntkcli.engines.vllm import result_from
+
+    request = engine_request(resolution.request)
+    contract = engine_result(result_from(resolution, request, resolution.request.vllm.label))
+    return {**contract, **serialized}

@@ -45,7 +45,11 @@ def inspect(
             )
     resolution = resolve(raw, request)
     resolution = replace(resolution, findings=tuple(checks.check(resolution)))
-    if format == "json":
+    if format == "json" and engine is not None:
+        from ntkcli.commands.engine_view import vllm_json  # lazy: keeps start-up light
+
+        console.emit_json(vllm_json(resolution, serialize.resolution(resolution)))
+    elif format == "json":
         console.emit_json(serialize.resolution(resolution))
     else:
         console.emit(render.inspect_table(resolution))

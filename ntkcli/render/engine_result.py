@@ -55,7 +55,7 @@ def engines_table(model: str, results: Sequence[EngineResult]) -> RenderableType
     why = Table(title=f"{model}: longest input per engine", box=box.SIMPLE_HEAD)
     why.add_column("engine", no_wrap=True)
     why.add_column("longest input", justify="right", no_wrap=True)
-    why.add_column("from", overflow="fold")
+    why.add_column("from", overflow="fold", min_width=26)  # sentence_bert_config.json whole
     why.add_column("RoPE", overflow="fold")
     per_len = Table(title=f"{model}: base for an input of N tokens", box=box.SIMPLE_HEAD)
     per_len.add_column("engine", no_wrap=True)
