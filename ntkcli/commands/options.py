@@ -94,6 +94,15 @@ EngineOpt = Annotated[
         show_default=False,
     ),
 ]
+EnginesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engines",
+        help="Also check these engines' sharp edges: a comma list of NAME[@VERSION] or 'all' "
+        "(default: vLLM only).",
+        show_default=False,
+    ),
+]
 TransformersOpt = Annotated[
     str | None,
     typer.Option(
