@@ -343,7 +343,9 @@ def test_findings_are_sorted_errors_first() -> None:
 
 
 def test_rule_ids_are_stable_and_known() -> None:
-    assert all_rule_ids() == sorted([*(f"R{i:02d}" for i in range(1, 23)), "T01", "T02", "T03"])
+    engine_rules = [f"E{i:02d}" for i in range(1, 7)]  # validate --engines (checks/engines.py)
+    expected = [*(f"R{i:02d}" for i in range(1, 23)), "T01", "T02", "T03", *engine_rules]
+    assert all_rule_ids() == sorted(expected)
 
 
 def test_inspect_lists_findings_in_its_json() -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, cli, cli_json
+from conftest import FIXTURES, cli, cli_json, cli_subprocess
 from hub_server import FakeHub, FakeRepo, fake_commit_sha
 
 from ntkcli import sources
@@ -390,3 +391,21 @@ def test_every_bundled_mode_skips_unloadable_models_with_a_reason(tmp_path: Path
             [str(bad)], sources.HubOptions(), (4096,), 0, VllmOptions(),
             skip_failures=False, track=list,
         )  # fmt: skip
+
+
+def test_compare_dynamic_model_without_torch(tmp_path: Path) -> None:
+    """The plain install has no torch: compare still works on a dynamic model; the transformers
+    column says which extra it needs and the divergence uses the closed form."""
+    blocker = tmp_path / "blocked" / "torch"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('torch is not installed')\n")
+    root = Path(__file__).resolve().parent.parent
+    env = {"PYTHONPATH": f"{blocker.parent}{os.pathsep}{root}"}
+    run = cli_subprocess(
+        "compare", "internlm/internlm2-chat-7b", "--bundled", "--len", "8192", "--format", "json",
+        env=env,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    row = json.loads(run.stdout)[0]
+    assert "ntkcli[reference]" in row["runtimes"]["transformers"]["note"]
+    assert row["divergence"]["reference_scaled_base"] is not None

@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ntkcli import sources
+from ntkcli.engines.base import Engine, EngineRequest, EngineResult
 from ntkcli.errors import NtkcliError
 from ntkcli.model import MAX_ROTARY_DIM, Base, RawConfig, Request, Resolution, Source
 from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.references.transformers_rope import DynamicRopeConfig, dynamic_base
 from ntkcli.rope import ntk
 from ntkcli.vllm.hf_config import HFConfig
+from ntkcli.vllm.overrides import split_overrides
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.rope_params import config_theta, primary_layer
 from ntkcli.vllm.versions import parse_vllm_version
@@ -93,6 +95,17 @@ class ShortInput:
 
 
 @dataclass(frozen=True)
+class EngineAt:
+    """One engine at one length: its result (all lengths) and its divergence from the
+    reference runtime for an input of this length (the tokens it really uses)."""
+
+    result: EngineResult
+    length: int
+    max_angle: float | None  # radians, over positions < tokens used; None when n/a
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class CompareRow:
     model: str
     length: int  # N: max_model_len and the input length
@@ -100,6 +113,7 @@ class CompareRow:
     reference: str  # "nomic" | "transformers"
     divergence: Divergence
     short: ShortInput | None  # None when K ≥ N (or --short 0)
+    engines: tuple[EngineAt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,7 @@ class ModelComparison:
     reference: str
     notes: tuple[str, ...]
     rows: tuple[CompareRow, ...]
+    engines: tuple[EngineResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -333,7 +348,16 @@ def transformers_column(m: _Model, input_len: int) -> RuntimeColumn | None:
             False,
             note=m.transformers,
         )
-    result = dynamic_base(m.transformers, input_len)
+    try:
+        result = dynamic_base(m.transformers, input_len)
+    except ImportError:
+        # The plain install has no torch: this column needs the reference extra; the divergence
+        # falls back to the closed form of the same function (pure Python).
+        return RuntimeColumn(
+            "transformers", input_len, None, True, None, None, "dynamic NTK",
+            input_len > m.transformers.max_position_embeddings,
+            note="needs torch and transformers: pip install 'ntkcli[reference]'",
+        )  # fmt: skip
     note = result.error
     if note is None and not result.inv_freq_matches:
         note = "check failed: inv_freq returned ≠ 1/θ'^(2i/d) recomputed in float32"
@@ -379,6 +403,26 @@ def nomic_column(m: _Model, input_len: int) -> RuntimeColumn | None:
 
 def _divergence(m: _Model, runtimes: Runtimes, positions: int) -> Divergence:
     ref = runtimes.nomic if m.reference == "nomic" else runtimes.transformers
+    if (
+        ref is not None
+        and ref.scaled_base is None
+        and isinstance(m.transformers, DynamicRopeConfig)
+        and m.rotary_dim is not None
+    ):
+        # transformers' dynamic RoPE in closed form (SPEC §5) when its function cannot be run.
+        cfg = m.transformers
+        inner = ntk.inner_reference(
+            cfg.factor, max(positions, cfg.max_position_embeddings), cfg.max_position_embeddings
+        )
+        closed = (
+            cfg.rope_theta
+            if positions <= cfg.max_position_embeddings
+            else (ntk.scaled_base(cfg.rope_theta, inner, m.rotary_dim))
+        )
+        return divergence(
+            runtimes.vllm_new, m.reference, closed, m.rotary_dim, positions,
+            "closed form of transformers' dynamic RoPE (torch not installed)",
+        )  # fmt: skip
     if ref is not None:
         return divergence(
             runtimes.vllm_new, m.reference, ref.scaled_base, ref.rotary_dim, positions, ref.note
@@ -411,13 +455,41 @@ def runtimes_at(m: _Model, new: Resolution, old: Resolution, input_len: int) -> 
 
 @dataclass(frozen=True)
 class VllmOptions:
-    """What the user asks of vLLM besides max_model_len. The reference runtimes never see these:
-    hf_overrides are vLLM's, not the model's own code's."""
+    """What the user asks of the engines besides the length. The flat hf_overrides are also
+    applied to the reference runtime's config, as config attributes (as plot does): the model's
+    own code reads the edited config."""
 
     hf_overrides: Mapping[str, Any] = field(default_factory=dict)
     allow_long_max_model_len: bool = False
     trust_remote_code: bool = False  # SPEC §2.2: which config class vLLM builds
-    transformers: str = "5"
+    engines: tuple[tuple[Engine, str], ...] = ()
+    transformers: str | None = None  # None: each engine's own default (vLLM: 5)
+
+
+def _engine_at(
+    result: EngineResult, length: int, ref: Divergence, rotary_dim: int | None
+) -> EngineAt:
+    at = next((x for x in result.lengths if x.len == length), None)
+    if at is None or not at.accepted:
+        return EngineAt(result, length, None, None if at is None else at.status)
+    base = at.base
+    if isinstance(base, str) or base is None:
+        return EngineAt(result, length, None, base or "no base")
+    if ref.reference_base is None or rotary_dim is None:
+        return EngineAt(result, length, None, ref.reason or "no reference θ'")
+    ours, theirs = inv_freq(base, rotary_dim), inv_freq(ref.reference_base, rotary_dim)
+    if isinstance(ours, str) or isinstance(theirs, str):
+        return EngineAt(result, length, None, ours if isinstance(ours, str) else str(theirs))
+    widest = max((abs(a - b) for a, b in zip(ours, theirs, strict=True)), default=0.0)
+    return EngineAt(result, length, (at.tokens_used - 1) * widest)
+
+
+def reference_raw(raw: RawConfig, overrides: Mapping[str, Any]) -> RawConfig:
+    """The config the model's own code reads: config.json with the flat overrides set."""
+    flat, _ = split_overrides(overrides)
+    if not flat:
+        return raw
+    return RawConfig(raw.model, raw.source, {**raw.config, **flat}, raw.st_config, raw.st_file)
 
 
 def compare_model(
@@ -426,10 +498,22 @@ def compare_model(
     """All rows for one loaded model (loaded once, resolved once per length and vLLM line)."""
     vllm = vllm or VllmOptions()
     # The model's own rope type and θ: no overrides, vLLM's default length.
-    trust, transformers = vllm.trust_remote_code, vllm.transformers
+    trust, transformers = vllm.trust_remote_code, vllm.transformers or "5"
+    ref_raw = reference_raw(raw, vllm.hf_overrides)
     model = _prepare(
-        raw, resolve(raw, Request(vllm=NEW, trust_remote_code=trust, transformers=transformers))
+        ref_raw,
+        resolve(ref_raw, Request(vllm=NEW, trust_remote_code=trust, transformers=transformers)),
     )
+    request = EngineRequest(
+        lengths=tuple(lengths),
+        hf_overrides=vllm.hf_overrides,
+        allow_long_max_model_len=vllm.allow_long_max_model_len,
+        transformers=vllm.transformers,
+        trust_remote_code=trust,
+    )
+    # Each engine serves the server's default length (max_model_len unset); vLLM's own columns
+    # above are served at max_model_len = N.
+    results = [engine.resolve(raw, request, version) for engine, version in vllm.engines]
     rows: list[CompareRow] = []
     for length in lengths:
         new, old = (
@@ -451,19 +535,25 @@ def compare_model(
         if 0 < short < length:
             at_k = runtimes_at(model, new, old, short)
             short_input = ShortInput(short, at_k, _divergence(model, at_k, short))
+        div = _divergence(model, runtimes, length)
+        ref_dim = runtimes.vllm_new.rotary_dim or model.rotary_dim
         rows.append(
             CompareRow(
                 model=raw.model,
                 length=length,
                 runtimes=runtimes,
                 reference=model.reference,
-                divergence=_divergence(model, runtimes, length),
+                divergence=div,
                 short=short_input,
+                engines=tuple(_engine_at(r, length, div, ref_dim) for r in results),
             )
         )
     notes = model.notes
     if vllm.hf_overrides:
-        notes += ("--hf-overrides apply to the vLLM columns only, not to the model's own code",)
+        notes += (
+            "--hf-overrides are applied to the reference runtime's config too, as if config.json "
+            "had been edited",
+        )
     return ModelComparison(
         model=raw.model,
         source=raw.source,
@@ -474,6 +564,7 @@ def compare_model(
         reference=model.reference,
         notes=notes,
         rows=tuple(rows),
+        engines=tuple(results),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ntkcli.checks.engines import ENGINE_RULES
 from ntkcli.model import Finding, Resolution, Severity
 
 
@@ -44,6 +45,7 @@ EXTERNAL_RULES: Mapping[str, tuple[Severity, str]] = {
     "T01": ("error", "transformers' standardize_rope_params()/validate_rope() raises"),
     "T02": ("warning", "transformers logs a warning while standardising/validating"),
     "T03": ("info", "the transformers cross-check did not run for this config"),
+    **ENGINE_RULES,  # validate --engines (checks/engines.py)
 }
 
 

@@ -24,6 +24,7 @@ Lengths = Annotated[
     list[str],
     typer.Option(
         "--len",
+        "--lengths",
         "-n",
         help="Sequence length N (max_model_len and input length); repeat it or give a comma list.",
         show_default=False,
@@ -36,6 +37,17 @@ Short = Annotated[
         min=0,
         max=o.MAX_LEN,
         help="Also show a K-token input on the server at max_model_len = N (SPEC R05); 0: off.",
+    ),
+]
+
+
+Engines = Annotated[
+    str | None,
+    typer.Option(
+        "--engines",
+        help="Engines side by side: a comma list of NAME[@VERSION] (vllm, sglang, tei, "
+        "tei@head, llamacpp, ollama, transformers, sentence-transformers) or 'all'.",
+        show_default=False,
     ),
 ]
 
@@ -68,7 +80,7 @@ def compare(
     hf_overrides: o.HfOverrides = None,
     allow_long_max_model_len: o.AllowLong = False,
     trust_remote_code: o.TrustRemoteCode = False,
-    transformers: o.Transformers = "5",
+    transformers: o.Transformers = None,
     revision: o.Revision = None,
     token: o.Token = None,
     cache_dir: o.CacheDir = None,
@@ -77,8 +89,12 @@ def compare(
     bundled: o.Bundled = False,
     timeout: o.Timeout = 10.0,
     format: o.Format = "table",
+    engines: Engines = None,
 ) -> None:
-    """Compare vLLM new, vLLM old, transformers and Nomic's code for each MODEL at each length."""
+    """Compare vLLM new, vLLM old, transformers and Nomic's code for each MODEL at each length.
+
+    With --engines, also each engine side by side: the longest input it serves and where that
+    number comes from, its RoPE, and the base it uses for an input of N tokens."""
     from ntkcli.analysis import compare as analysis  # lazy: keeps start-up light
     from ntkcli.render.compare import compare_tables  # lazy: keeps start-up light
     from ntkcli.serialize.compare import comparison  # lazy: keeps start-up light
@@ -90,10 +106,19 @@ def compare(
     )
     several = analysis.fetches_from_hub(names, opts) > 1
     track = partial(console.track, description="Fetching configs", show=several)
+    from ntkcli.engines.registry import parse_engines  # lazy: keeps start-up light
+
+    chosen = parse_engines(engines) if engines else ()
+    if transformers is not None and transformers.strip() not in ("4", "5"):
+        raise UsageError(
+            f"--transformers {transformers!r} is not a modelled version",
+            hint="use --transformers 4 (4.57.6) or 5 (5.19)",
+        )
     vllm = analysis.VllmOptions(
         parse_hf_overrides(hf_overrides),
         allow_long_max_model_len,
         trust_remote_code=trust_remote_code,
+        engines=chosen,
         transformers=transformers,
     )
     result = analysis.compare(

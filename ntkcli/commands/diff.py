@@ -127,7 +127,7 @@ def diff(
     lengths: Lengths = None,
     dtype: o.Dtype = "float32",
     trust_remote_code: o.TrustRemoteCode = False,
-    transformers: o.Transformers = "5",
+    transformers: o.Transformers = None,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     exit_code: ExitCode = False,
     revision: o.Revision = None,

@@ -17,7 +17,7 @@ def inspect(
     allow_long_max_model_len: o.AllowLong = False,
     dtype: o.Dtype = "float32",
     trust_remote_code: o.TrustRemoteCode = False,
-    transformers: o.Transformers = "5",
+    transformers: o.Transformers = None,
     revision: o.Revision = None,
     token: o.Token = None,
     cache_dir: o.CacheDir = None,
@@ -26,6 +26,7 @@ def inspect(
     bundled: o.Bundled = False,
     timeout: o.Timeout = 10.0,
     format: o.Format = "table",
+    engine: o.EngineOpt = None,
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
     request = o.with_loading(
@@ -36,9 +37,32 @@ def inspect(
     raw = o.load_model(
         model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
     )
+    if engine is not None:
+        from ntkcli.commands.engine_view import show_engine  # lazy: keeps start-up light
+
+        name = engine.strip().lower()
+        if not (name == "vllm" or name.startswith("vllm@")):
+            show_engine(raw, engine, request, format, transformers)
+            return
+        if "@" in name:
+            request = o.with_loading(
+                o.vllm_request(
+                    name.partition("@")[2],
+                    max_model_len,
+                    hf_overrides,
+                    allow_long_max_model_len,
+                    dtype,
+                ),
+                trust_remote_code,
+                transformers,
+            )
     resolution = resolve(raw, request)
     resolution = replace(resolution, findings=tuple(checks.check(resolution)))
-    if format == "json":
+    if format == "json" and engine is not None:
+        from ntkcli.commands.engine_view import vllm_json  # lazy: keeps start-up light
+
+        console.emit_json(vllm_json(resolution, serialize.resolution(resolution)))
+    elif format == "json":
         console.emit_json(serialize.resolution(resolution))
     else:
         console.emit(render.inspect_table(resolution))

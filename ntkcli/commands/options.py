@@ -85,6 +85,25 @@ Vllm = Annotated[
         rich_help_panel="vLLM",
     ),
 ]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Engine to model: NAME[@VERSION] — vllm (default), sglang, tei, tei@head, llamacpp, "
+        "ollama, transformers, sentence-transformers. --vllm X is --engine vllm@X.",
+        rich_help_panel="vLLM",
+        show_default=False,
+    ),
+]
+EnginesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engines",
+        help="Also check these engines' sharp edges: a comma list of NAME[@VERSION] or 'all' "
+        "(default: vLLM only).",
+        show_default=False,
+    ),
+]
 MaxModelLen = Annotated[
     int | None,
     typer.Option(
@@ -179,15 +198,18 @@ TrustRemoteCode = Annotated[
     ),
 ]
 Transformers = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--transformers",
-        help="transformers version vLLM runs with: 5 (default) or 4 (vLLM 0.23 and earlier).",
+        help="transformers version the engine runs with: 5 or 4 (default: each engine's own: "
+        "5 for vLLM and SGLang, the converter's pin 4.57.6 for llama.cpp and Ollama; "
+        "4 is allowed for vLLM 0.23 and earlier).",
         rich_help_panel="vLLM",
+        show_default=False,
     ),
 ]
 
 
-def with_loading(request: Request, trust_remote_code: bool, transformers: str) -> Request:
-    """The request with the config-loading inputs set."""
-    return replace(request, trust_remote_code=trust_remote_code, transformers=transformers)
+def with_loading(request: Request, trust_remote_code: bool, transformers: str | None) -> Request:
+    """The request with the config-loading inputs set (vLLM's default transformers is 5)."""
+    return replace(request, trust_remote_code=trust_remote_code, transformers=transformers or "5")

@@ -59,7 +59,7 @@ def plot(
     hf_overrides: o.HfOverrides = None,
     allow_long_max_model_len: o.AllowLong = False,
     trust_remote_code: o.TrustRemoteCode = False,
-    transformers: o.Transformers = "5",
+    transformers: o.Transformers = None,
     revision: o.Revision = None,
     token: o.Token = None,
     cache_dir: o.CacheDir = None,
@@ -92,7 +92,7 @@ def plot(
         at=at,
         allow_long=allow_long_max_model_len,
         trust_remote_code=trust_remote_code,
-        transformers=transformers,
+        transformers=transformers or "5",
     )
     if out is not None:
         fmt, size = plot_file.write_plot(data, out)

@@ -67,7 +67,7 @@ def validate(
     allow_long_max_model_len: o.AllowLong = False,
     dtype: o.Dtype = "float32",
     trust_remote_code: o.TrustRemoteCode = False,
-    transformers: o.Transformers = "5",
+    transformers: o.Transformers = None,
     strict: Strict = False,
     ignore: Ignore = None,
     no_transformers: NoTransformers = False,
@@ -81,6 +81,7 @@ def validate(
     bundled: o.Bundled = False,
     timeout: o.Timeout = 10.0,
     format: o.Format = "table",
+    engines: o.EnginesOpt = None,
 ) -> None:
     """Check configs for RoPE sharp edges (SPEC §7): NaN/complex bases, positions past the
     cache, ignored keys, refusals. Exit 0 clean, 1 errors (--strict: warnings too), 3 unreadable."""
@@ -106,6 +107,11 @@ def validate(
         cross_check=not no_transformers,
         follow_symlinks=follow_symlinks,
     )
+    if engines:
+        from ntkcli.analysis.engine_checks import with_engine_findings  # lazy
+        from ntkcli.engines.registry import parse_engines  # lazy: keeps start-up light
+
+        report = with_engine_findings(report, parse_engines(engines), ignored)
     for result in report.results:
         if result.error is not None:
             console.error(render_validate.unreadable_line(result), result.error.hint)

@@ -18,6 +18,7 @@ from ntkcli.analysis.compare import (
     Runtimes,
 )
 from ntkcli.render import fmt_base
+from ntkcli.render.engine_result import engines_table
 
 RUNTIME_HEADERS = ("vLLM new", "vLLM old", "transformers", "Nomic's code")
 
@@ -118,9 +119,29 @@ def legend(c: Comparison) -> Text:
     return Text("\n".join(lines), style="dim")
 
 
+def _engine_divergence(m: ModelComparison) -> RenderableType:
+    """Per engine and length: max |Δangle| from the reference runtime, in radians."""
+    table = Table(
+        title=f"divergence from {REFERENCE_LABELS[m.reference]} (max |Δangle|, rad)",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("engine", no_wrap=True)
+    for row in m.rows:
+        table.add_column(f"N = {row.length}", justify="right", overflow="fold")
+    for i, result in enumerate(m.engines):
+        cells = []
+        for row in m.rows:
+            at = row.engines[i]
+            cells.append(f"{at.max_angle:.3g}" if at.max_angle is not None else at.reason or "—")
+        table.add_row(f"{result.engine.name} {result.engine.version}", *cells)
+    return table
+
+
 def compare_tables(c: Comparison) -> RenderableType:
     parts: list[RenderableType] = []
     for m in c.models:
         parts += [model_table(m), Text("")]
+        if m.engines:
+            parts += [engines_table(m.model, m.engines), _engine_divergence(m), Text("")]
     parts.append(legend(c))
     return Group(*parts)

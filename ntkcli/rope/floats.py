@@ -27,10 +27,14 @@ def real_power(base: float, exponent: float) -> float:
     return value.real if isinstance(value, complex) else value
 
 
-def inv_freq(base: float, rotary_dim: int) -> tuple[float, ...]:
-    """inv_i = 1 / θ^(2i/d), i = 0 … d/2 − 1, in float64 (vLLM's base.py computes it in float32)."""
+def inv_freq(base: float, rotary_dim: int, count: int | None = None) -> tuple[float, ...]:
+    """inv_i = 1 / θ^(2i/d), i = 0 … d/2 − 1, in float64 (vLLM's base.py computes it in float32).
+
+    `count`: only the first `count` frequencies, so that a summary of an absurd rotary dim
+    (2**24 from a hostile config) costs nothing."""
     out = []
-    for j in range(0, rotary_dim, 2):
+    stop = rotary_dim if count is None else min(rotary_dim, 2 * count)
+    for j in range(0, stop, 2):
         denominator = real_power(base, j / rotary_dim)
         out.append(math.inf if denominator == 0 else 1.0 / denominator)
     return tuple(out)

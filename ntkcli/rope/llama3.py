@@ -15,11 +15,12 @@ def inv_freq(
     low_freq_factor: float,
     high_freq_factor: float,
     original: int,
+    count: int | None = None,
 ) -> tuple[float, ...]:
     low_wavelen = original / low_freq_factor
     high_wavelen = original / high_freq_factor
     out = []
-    for inv in floats.inv_freq(base, rotary_dim):
+    for inv in floats.inv_freq(base, rotary_dim, count):
         wavelen = 2 * math.pi / inv if inv else math.inf
         if wavelen < high_wavelen:
             out.append(inv)

@@ -19,9 +19,9 @@ def effective_base(base: float, factor: float, mixed_b: float | None) -> float:
 
 
 def inv_freq(
-    base: float, factor: float, rotary_dim: int, mixed_b: float | None
+    base: float, factor: float, rotary_dim: int, mixed_b: float | None, count: int | None = None
 ) -> tuple[float, ...]:
-    inv = floats.inv_freq(effective_base(base, factor, mixed_b), rotary_dim)
+    inv = floats.inv_freq(effective_base(base, factor, mixed_b), rotary_dim, count)
     if mixed_b is None:
         divisor = floats.real_power(factor, 2 / rotary_dim) if factor > 0 else math.nan
         return tuple(v / divisor for v in inv)

@@ -46,9 +46,10 @@ def inv_freq(
     beta_slow: float = 1,
     extrapolation_factor: float = 1.0,
     truncate: bool = True,
+    count: int | None = None,
 ) -> tuple[float, ...]:
     """inv_i = inv_interp·(1 − mask) + inv_extrap·mask, mask = (1 − ramp)·extrapolation_factor."""
-    extrap = floats.inv_freq(base, rotary_dim)
+    extrap = floats.inv_freq(base, rotary_dim, count)
     interp = tuple(v / factor for v in extrap)
     low, high = correction_range(beta_fast, beta_slow, rotary_dim, base, original, truncate)
     if low == high:

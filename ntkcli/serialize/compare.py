@@ -14,6 +14,7 @@ from ntkcli.analysis.compare import (
     Runtimes,
 )
 from ntkcli.serialize import number
+from ntkcli.serialize.engine_result import engine_result
 
 
 def runtime(c: RuntimeColumn | None) -> dict[str, Any] | None:
@@ -68,6 +69,15 @@ def row(r: CompareRow, m: ModelComparison) -> dict[str, Any]:
             "runtimes": runtimes(r.short.runtimes),
             "divergence": divergence(r.short.divergence),
         },
+        "engines": [
+            {
+                **engine_result(e.result),
+                "lengths": [x for x in engine_result(e.result)["lengths"] if x["len"] == r.length],
+                "divergence_rad": e.max_angle,
+                "divergence_reason": e.reason,
+            }
+            for e in r.engines
+        ],
         "model_type": m.model_type,
         "rope_type": m.rope_type,
         "source": m.source.kind,

@@ -122,7 +122,7 @@ NOT_NTK = "the dynamic-NTK formulas do not apply to this class"
 
 
 def _default(x: RopeInput) -> Rotary:
-    inv = _head(floats.inv_freq(x.base, x.rotary_dim))
+    inv = _head(floats.inv_freq(x.base, x.rotary_dim, HEAD))
     if "mrope_section" in x.params:
         return _rotary(
             x,
@@ -157,7 +157,7 @@ def _dynamic(x: RopeInput) -> Rotary:
             factor=_number(x.params, "factor"),
             exponent=ntk.ntk_exponent(d),
             scaled_base=theta,
-            inv_freq_head=_head(floats.inv_freq(theta.real, d))
+            inv_freq_head=_head(floats.inv_freq(theta.real, d, HEAD))
             if not isinstance(theta, complex)
             else (),
             note=f"θ' = θ·alpha^(d/(d−2)) with alpha {alpha!r}; rows = L (the factor of the "
@@ -221,7 +221,7 @@ def _dynamic(x: RopeInput) -> Rotary:
         exponent=ntk.ntk_exponent(d),
         scaled_base=theta,
         dynamic_formula=True,
-        inv_freq_head=() if isinstance(theta, complex) else _head(floats.inv_freq(theta, d)),
+        inv_freq_head=() if isinstance(theta, complex) else _head(floats.inv_freq(theta, d, HEAD)),
     )
 
 
@@ -262,7 +262,7 @@ def _linear(x: RopeInput) -> Rotary:
         "LinearScalingRotaryEmbedding",
         sum(rows),
         factor=scales[0] if len(scales) == 1 else None,
-        inv_freq_head=_head(floats.inv_freq(x.base, x.rotary_dim)),
+        inv_freq_head=_head(floats.inv_freq(x.base, x.rotary_dim, HEAD)),
         rows_detail=detail,
         note="positions are divided by the factor; rows = L·α per factor, base unchanged; "
         + NOT_NTK,
@@ -286,7 +286,7 @@ def _ntk(x: RopeInput) -> Rotary:
         x.max_position,
         factor=factor,
         effective_base=effective,
-        inv_freq_head=_head(ntk_scaling.inv_freq(x.base, factor, x.rotary_dim, mixed_b)),
+        inv_freq_head=_head(ntk_scaling.inv_freq(x.base, factor, x.rotary_dim, mixed_b, HEAD)),
         note=(
             "inv_i = (θ·α)^(−2i/d) / α^(2/d): effective base θ·α, every frequency also divided "
             "by α^(2/d) (not a pure change of base); rows = L"
@@ -357,6 +357,7 @@ def _yarn_like(x: RopeInput, rope_class: str) -> Rotary:
                 beta_slow=1 if beta_slow is None else beta_slow,
                 extrapolation_factor=extrapolation,
                 truncate=bool(p.get("truncate", True)),
+                count=HEAD,
             )
         )
     return _rotary(
@@ -388,7 +389,7 @@ def _llama3(x: RopeInput) -> Rotary:
     low_f, high_f = _number(x.params, "low_freq_factor"), _number(x.params, "high_freq_factor")
     inv: tuple[float, ...] = ()
     if low is not None and high is not None and low_f and high_f and factor:
-        inv = _head(llama3.inv_freq(x.base, x.rotary_dim, factor, low_f, high_f, original))
+        inv = _head(llama3.inv_freq(x.base, x.rotary_dim, factor, low_f, high_f, original, HEAD))
     return _rotary(
         x,
         "Llama3RotaryEmbedding",

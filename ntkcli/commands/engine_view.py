@@ -1,0 +1,55 @@
+"""`--engine NAME[@VERSION]` for a command that otherwise shows vLLM: one engine's answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ntkcli import console
+from ntkcli.engines.base import DEFAULT_LENGTHS, EngineRequest
+from ntkcli.engines.registry import parse_engine
+from ntkcli.errors import UsageError
+from ntkcli.model import RawConfig, Request, Resolution
+from ntkcli.render.engine_result import engine_detail
+from ntkcli.serialize.engine_result import engine_result
+
+
+def engine_request(
+    request: Request,
+    lengths: tuple[int, ...] = DEFAULT_LENGTHS,
+    transformers: str | None = None,
+) -> EngineRequest:
+    if transformers is not None and transformers.strip() not in ("4", "5"):
+        raise UsageError(
+            f"--transformers {transformers!r} is not a modelled version",
+            hint="use --transformers 4 (4.57.6) or 5 (5.19)",
+        )
+    return EngineRequest(
+        transformers=transformers,
+        lengths=lengths,
+        max_model_len=request.max_model_len,
+        hf_overrides=request.hf_overrides,
+        allow_long_max_model_len=request.allow_long_max_model_len,
+        dtype=request.dtype,
+        trust_remote_code=request.trust_remote_code,
+    )
+
+
+def show_engine(
+    raw: RawConfig, text: str, request: Request, format: str, transformers: str | None = None
+) -> None:
+    engine, version = parse_engine(text)
+    result = engine.resolve(raw, engine_request(request, transformers=transformers), version)
+    if format == "json":
+        console.emit_json({"model": raw.model, **engine_result(result)})
+    else:
+        console.emit(engine_detail(raw.model, result))
+
+
+def vllm_json(resolution: Resolution, serialized: dict[str, Any]) -> dict[str, Any]:
+    """vLLM's existing inspect JSON, with the engine contract's keys beside it (existing keys
+    keep their meaning and value)."""
+    from ntkcli.engines.vllm import result_from
+
+    request = engine_request(resolution.request)
+    contract = engine_result(result_from(resolution, request, resolution.request.vllm.label))
+    return {**contract, **serialized}

@@ -1,0 +1,257 @@
+"""llama.cpp: the HF→GGUF converter as released in the llama-cpp-python 0.3.36 sdist
+(vendor/llama.cpp @0c1e570) and the runtime that loads its GGUF (ENGINES.md §3).
+
+- load_hparams: AutoConfig(...).to_dict(), or the raw config.json when that raises. The converter
+  pins transformers 4.57.6, which has no nomic_bert: Nomic configs are read as raw JSON there;
+  under transformers 5 the native NomicBertConfig.to_dict() (mpe 2048, θ 1000) is used.
+- NomicBertModel.__init__ rewrites n_positions: (8192, T 2048) → 2048, (2048, 2048) → 512, any
+  other pair is ValueError; then asserts (causal is False, ...).
+- context_length = the first present of max_position_embeddings, n_ctx, n_positions, max_length,
+  max_sequence_length, model_max_length; freq_base = rope_parameters.rope_theta, else the first of
+  global_rope_theta, ..., rope_theta, rotary_emb_base.
+- The runtime has no dynamic NTK: one base for every length; n_ctx past n_ctx_train only warns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ntkcli.engines import tf_config
+from ntkcli.engines.base import (
+    ConfigClassInfo,
+    EngineId,
+    EngineRefusal,
+    EngineRequest,
+    EngineResult,
+    FixedVersions,
+    LengthResult,
+    LengthStatus,
+)
+from ntkcli.engines.tf_config import is_number
+from ntkcli.model import RawConfig
+
+VERSION = "0.3.36"
+EVIDENCE_TF = {
+    4: "llama.cpp converter of llama-cpp-python 0.3.36 as run under transformers 4.57.6 "
+    "(its pin); runtime rules read from the source; computed here without either",
+    5: "llama.cpp converter of llama-cpp-python 0.3.36 as run under transformers 5.19; "
+    "runtime rules read from the source; computed here without either",
+}
+CONTEXT_KEYS = (
+    "max_position_embeddings",
+    "n_ctx",
+    "n_positions",
+    "max_length",
+    "max_sequence_length",
+    "model_max_length",
+)
+THETA_KEYS = (
+    "global_rope_theta",
+    "rope_global_theta",
+    "rope_theta_global",
+    "rope_theta",
+    "rotary_emb_base",
+)
+
+
+class ConverterRaises(Exception):
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.refusal = EngineRefusal(error, message)
+
+
+def transformers_major(text: str | None) -> int:
+    if text is None:
+        return 4
+    return 4 if text.strip().startswith("4") else 5
+
+
+def load_hparams(config: Mapping[str, Any], major: int) -> tuple[dict[str, Any], str, str]:
+    """(hparams, config class name, how they were read)."""
+    tf = tf_config.load(config, major)
+    if isinstance(tf, EngineRefusal):
+        return dict(config), "raw config.json", f"AutoConfig raised {tf.error}: raw config.json"
+    return dict(tf.values), tf.class_name, f"{tf.class_name}.to_dict()"
+
+
+def _nomic(hparams: dict[str, Any], architecture: str) -> None:
+    if architecture == "NomicBertForPreTraining":
+        raise ConverterRaises(
+            "NotImplementedError", "Model NomicBertForPreTraining is not supported"
+        )
+    n_pos, trained = hparams.get("n_positions"), hparams.get("max_trained_positions")
+    if "n_positions" not in hparams:
+        raise ConverterRaises("KeyError", "'n_positions'")
+    if "max_trained_positions" not in hparams:
+        raise ConverterRaises("KeyError", "'max_trained_positions'")
+    if (n_pos, trained) == (8192, 2048):
+        hparams["n_positions"] = 2048
+    elif (n_pos, trained) == (2048, 2048):
+        hparams["n_positions"] = 512
+    else:
+        raise ConverterRaises("ValueError", "unrecognized parameters")
+    if "causal" not in hparams:
+        raise ConverterRaises("KeyError", "'causal'")
+    is_moe = bool(hparams.get("moe_every_n_layers", 0))
+    checks = (
+        hparams["causal"] is False,
+        hparams.get("qkv_proj_bias") == is_moe,
+        hparams.get("mlp_fc1_bias") == is_moe,
+        hparams.get("mlp_fc2_bias") == is_moe,
+        hparams.get("prenorm") is False,
+        hparams.get("rotary_emb_fraction") == 1.0,
+        hparams.get("rotary_emb_interleaved") is False,
+        hparams.get("rotary_emb_scale_base") is None,
+        hparams.get("activation_function") == ("gelu" if is_moe else "swiglu"),
+    )
+    if not all(checks):
+        raise ConverterRaises("AssertionError", "")
+
+
+def convert(config: Mapping[str, Any], major: int) -> dict[str, Any]:
+    """The GGUF metadata the converter writes that matters here, or ConverterRaises."""
+    hparams, class_name, read = load_hparams(config, major)
+    architectures = hparams.get("architectures") or []
+    architecture = architectures[0] if architectures else ""
+    model_type = hparams.get("model_type")
+    if model_type == "nomic_bert":
+        _nomic(hparams, str(architecture))
+    if model_type == "gpt_neox" and major >= 5 and "rotary_pct" not in hparams:
+        raise ConverterRaises("KeyError", "'rotary_pct'")
+    rope = hparams.get("rope_parameters")
+    if not isinstance(rope, Mapping):
+        rope = hparams.get("rope_scaling")
+    rope = dict(rope) if isinstance(rope, Mapping) else {}
+    theta = rope.get("rope_theta")
+    theta_key: str | None = "rope_parameters.rope_theta"
+    if not is_number(theta):
+        theta, theta_key = None, None
+        for key in THETA_KEYS:
+            if is_number(hparams.get(key)):
+                theta, theta_key = hparams[key], key
+                break
+    context, context_key = None, None
+    for key in CONTEXT_KEYS:
+        if hparams.get(key) is not None:
+            context, context_key = hparams[key], key
+            break
+    kind = rope.get("rope_type", rope.get("type"))
+    scaling: str | None = None
+    factor = rope.get("factor")
+    if kind == "linear":
+        scaling = f"linear {factor:g}" if is_number(factor) else "linear"
+    elif kind == "yarn":
+        scaling = f"yarn {factor:g}" if is_number(factor) else "yarn"
+    elif kind in ("longrope", "su"):
+        scaling = "longrope"
+    return {
+        "class_name": class_name,
+        "read": read,
+        "context_length": context,
+        "context_key": context_key,
+        "freq_base": None if theta is None else float(theta),
+        "theta_key": theta_key,
+        "scaling": scaling,
+        "rope_type": kind,
+        "model_type": model_type,
+    }
+
+
+def refused_result(
+    name: str,
+    version: str,
+    evidence: str,
+    refusal: EngineRefusal,
+    lengths: tuple[int, ...],
+    notes: tuple[str, ...],
+) -> EngineResult:
+    return EngineResult(
+        EngineId(name, version), ConfigClassInfo("—", "native"), None, None, refusal, None,
+        None, None, None, tuple(LengthResult(n, None, False, 0, "refused") for n in lengths),
+        "none", evidence, notes,
+    )  # fmt: skip
+
+
+def gguf(
+    raw: RawConfig, request: EngineRequest
+) -> tuple[dict[str, Any] | EngineRefusal, int, list[str]]:
+    major = transformers_major(request.transformers)
+    notes: list[str] = []
+    if request.hf_overrides:
+        notes.append("overrides applied to config.json as if the file had been edited")
+    config = tf_config.with_overrides(raw.config, request.hf_overrides)
+    try:
+        return convert(config, major), major, notes
+    except ConverterRaises as exc:
+        return exc.refusal, major, notes
+
+
+class LlamaCppEngine(FixedVersions):
+    name = "llamacpp"
+    label = "llama.cpp"
+    versions = (VERSION,)
+
+    def resolve(self, raw: RawConfig, request: EngineRequest, version: str) -> EngineResult:
+        meta, major, notes = gguf(raw, request)
+        evidence = EVIDENCE_TF[major]
+        if isinstance(meta, EngineRefusal):
+            return refused_result(self.name, version, evidence, meta, request.lengths, tuple(notes))
+        return describe(self.name, version, evidence, meta, request, notes, None)
+
+
+def describe(
+    name: str,
+    version: str,
+    evidence: str,
+    meta: Mapping[str, Any],
+    request: EngineRequest,
+    notes: list[str],
+    num_ctx: tuple[int, str] | None,
+) -> EngineResult:
+    """The runtime on the converted GGUF; `num_ctx` is Ollama's clamped context (else None)."""
+    train = meta["context_length"]
+    base = meta["freq_base"]
+    notes.append(f"hparams: {meta['read']}")
+    if meta["rope_type"] == "dynamic":
+        notes.append("rope_type dynamic: nothing is written to the GGUF (no dynamic NTK)")
+    if meta["model_type"] == "nomic_bert":
+        notes.append("rotary_scaling_factor is never read: the GGUF carries no scaling")
+    if base is None:
+        notes.append("no θ in the config: no rope.freq_base written (llama.cpp's default applies)")
+    max_len, key = train, f"n_ctx_train ({meta['context_key']})"
+    if num_ctx is not None:
+        max_len, key = num_ctx
+    lengths = []
+    for n in request.lengths:
+        if num_ctx is not None:
+            used = min(n, num_ctx[0])
+            status: LengthStatus = "truncated" if used < n else "accepted"
+            lengths.append(
+                LengthResult(
+                    n, base, True, used, status, f"truncated to {used}" if used < n else None
+                )
+            )
+        elif train is not None and n > train:
+            note = f"n_ctx {n} > n_ctx_train {train}: llama.cpp only warns"
+            lengths.append(LengthResult(n, base, True, n, "warned", note))
+        else:
+            lengths.append(LengthResult(n, base, True, n, "accepted"))
+    rope_class = f"freq_base {base:g}" if base is not None else "freq_base default"
+    rope_class += f", scaling {meta['scaling']}" if meta["scaling"] else ", no scaling"
+    return EngineResult(
+        engine=EngineId(name, version),
+        config_class=ConfigClassInfo(meta["class_name"], "native"),
+        max_len=max_len,
+        max_len_key=key,
+        refusal=None,
+        rope_class=rope_class,
+        base=base,
+        scaled_base=base,
+        cache_shape=None,
+        lengths=tuple(lengths),
+        scaling="fixed at load",
+        evidence=evidence,
+        notes=tuple(notes),
+        extra={"n_ctx_train": train, "gguf_scaling": meta["scaling"]},
+    )

@@ -1,0 +1,355 @@
+"""HF text-embeddings-inference 1.9.3 and HEAD (ENGINES.md §2). TEI is Rust: these rules come
+from reading its source at tag v1.9.3 (0667015) and at HEAD (0d124dc), not from running it.
+
+- Config: its own serde parser over the raw JSON (architectures and model_type required).
+  v1.9.3: `max_position_embeddings: usize` with alias n_positions, so both keys present is
+  "duplicate field" and neither is "missing field". HEAD: both optional, mpe :=
+  max_position_embeddings ?? max_trained_positions ?? bail (the n_positions alias is gone).
+- Max input: ST max_seq_length, else mpe − offset (pad_token_id + 1 for roberta-likes), capped by
+  --max-batch-tokens (16384); --auto-truncate (default on) truncates a longer input.
+- Nomic: plain cache of n_positions rows at θ = rotary_emb_base; with rotary_scaling_factor set,
+  a scaled cache at θ' = (θ·(α·n_positions/T − (α−1)))^⌊d/(d−2)⌋ in f32; the scaled cache is used
+  for the whole batch iff batch max_length > T.
+- Other models: rope_scaling parsed as an untagged enum (Llama3, then Ntk); only gte and mistral
+  read it; Llama refuses it; Qwen2/Qwen3 have no such field and ignore it.
+Overrides are applied to config.json as if the file had been edited (TEI has no override flag).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from ntkcli.engines import tf_config
+from ntkcli.engines.base import (
+    ConfigClassInfo,
+    EngineId,
+    EngineRefusal,
+    EngineRequest,
+    EngineResult,
+    FixedVersions,
+    LengthResult,
+    LengthStatus,
+)
+from ntkcli.engines.tf_config import is_number
+from ntkcli.model import RawConfig
+
+VERSIONS = ("1.9.3", "head")
+TAGS = {"1.9.3": "tag v1.9.3 (0667015)", "head": "HEAD 0d124dc"}
+MAX_BATCH_TOKENS = 16384
+SUPPORTED = (
+    "bert", "camembert", "deberta-v2", "distilbert", "gemma3_text", "gte", "new", "mpnet",
+    "mistral", "modernbert", "nomic_bert", "qwen2", "qwen3", "bidirectional_pplx_qwen3",
+    "roberta", "xlm-roberta", "llama", "llama_bidirec",
+)  # fmt: skip
+OFFSET_TYPES = ("roberta", "xlm-roberta", "camembert")
+NOMIC_REQUIRED = (
+    "prenorm", "rotary_emb_fraction", "qkv_proj_bias", "rotary_emb_base",
+    "rotary_emb_interleaved", "mlp_fc1_bias", "mlp_fc2_bias", "n_embd", "n_head", "n_inner",
+    "n_layer", "n_positions", "activation_function", "vocab_size", "type_vocab_size",
+    "layer_norm_epsilon",
+)  # fmt: skip
+READS_ROPE_SCALING = ("gte", "new", "mistral")
+LLAMA_TYPES = ("llama", "llama_bidirec")
+
+
+def f32(x: float) -> float:
+    """Round to the nearest IEEE single, as Rust's f32 arithmetic does after each operation."""
+    result: float = struct.unpack("f", struct.pack("f", x))[0]
+    return result
+
+
+def powi32(x: float, n: int) -> float:
+    result = 1.0
+    for _ in range(abs(n)):
+        result = f32(result * x)
+    return result if n >= 0 else f32(1.0 / result)
+
+
+def nomic_scaled_base(theta: float, alpha: float, n_positions: int, trained: int, d: int) -> float:
+    """(θ·(α·n_positions/T − (α − 1))).powi((d/(d−2)) as i32), every step in f32."""
+    exponent = int(f32(d / (d - 2)))  # `as i32` truncates toward zero
+    t, a = f32(theta), f32(alpha)
+    inner = f32(f32(f32(a * f32(n_positions)) / f32(trained)) - f32(a - 1.0))
+    return powi32(f32(t * inner), exponent)
+
+
+class TeiRaises(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.refusal = EngineRefusal("Error", message)
+
+
+def _usize(config: Mapping[str, Any], key: str) -> int | None:
+    value = config.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TeiRaises(f"invalid type: {value!r}, expected usize for `{key}`")
+    return value
+
+
+def router_mpe(config: Mapping[str, Any], version: str) -> tuple[int, str]:
+    """router/src/lib.rs ModelConfig: (max_position_embeddings, the key it came from)."""
+    for key in ("architectures", "model_type"):
+        if key not in config:
+            raise TeiRaises(f"Failed to parse `config.json`: missing field `{key}`")
+    if version == "1.9.3":
+        both = "max_position_embeddings" in config and "n_positions" in config
+        if both:
+            raise TeiRaises(
+                "Failed to parse `config.json`: duplicate field `max_position_embeddings`"
+            )
+        for key in ("max_position_embeddings", "n_positions"):
+            if key in config:
+                value = _usize(config, key)
+                if value is None:
+                    raise TeiRaises(f"invalid type: null, expected usize for `{key}`")
+                return value, key
+        raise TeiRaises("Failed to parse `config.json`: missing field `max_position_embeddings`")
+    for key in ("max_position_embeddings", "max_trained_positions"):
+        value = _usize(config, key)
+        if value is not None:
+            return value, key
+    raise TeiRaises(
+        "At least any of `max_position_embeddings` or `max_trained_positions` must be set "
+        "in `config.json`"
+    )
+
+
+def parse_rope_scaling(value: Any) -> tuple[str, float] | None:
+    """layers/rotary.rs RopeScaling, untagged: Llama3 first, then Ntk; extra keys ignored."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TeiRaises("data did not match any variant of untagged enum RopeScaling")
+    kind = value.get("rope_type", value.get("type"))
+    factor = value.get("factor")
+    if isinstance(kind, str) and is_number(factor):
+        llama3 = ("high_freq_factor", "low_freq_factor", "original_max_position_embeddings")
+        if all(is_number(value.get(k)) for k in llama3):
+            return "Llama3", float(factor)
+        return "Ntk", float(factor)
+    raise TeiRaises("data did not match any variant of untagged enum RopeScaling")
+
+
+class TeiEngine(FixedVersions):
+    name = "tei"
+    label = "TEI"
+    versions = VERSIONS
+
+    def resolve(self, raw: RawConfig, request: EngineRequest, version: str) -> EngineResult:
+        evidence = f"TEI rules read from the source at {TAGS[version]}, not executed"
+        config = tf_config.with_overrides(raw.config, request.hf_overrides)
+        notes: list[str] = []
+        if request.hf_overrides:
+            notes.append("overrides applied to config.json as if the file had been edited")
+        model_type = str(config.get("model_type"))
+        cls = ConfigClassInfo(f"ModelConfig ({model_type})", "own parser")
+        try:
+            return self._resolve(raw, config, request, version, evidence, cls, notes)
+        except TeiRaises as exc:
+            return EngineResult(
+                EngineId(self.name, version), cls, None, None, exc.refusal, None, None, None,
+                None, tuple(LengthResult(n, None, False, 0, "refused") for n in request.lengths),
+                "none", evidence, tuple(notes),
+            )  # fmt: skip
+
+    def _max_input(
+        self, raw: RawConfig, config: Mapping[str, Any], mpe: int, mpe_key: str
+    ) -> tuple[int, str]:
+        st_len = (raw.st_config or {}).get("max_seq_length")
+        if isinstance(st_len, int) and not isinstance(st_len, bool):
+            base, key = st_len, raw.st_file or "sentence_bert_config.json"
+        else:
+            offset = 0
+            if config.get("model_type") in OFFSET_TYPES:
+                pad = config.get("pad_token_id")
+                offset = pad + 1 if isinstance(pad, int) else 0
+            base, key = mpe - offset, mpe_key if not offset else f"{mpe_key} − {offset}"
+        if base > MAX_BATCH_TOKENS:
+            return MAX_BATCH_TOKENS, f"{key}, capped by --max-batch-tokens {MAX_BATCH_TOKENS}"
+        return base, key
+
+    def _resolve(
+        self,
+        raw: RawConfig,
+        config: Mapping[str, Any],
+        request: EngineRequest,
+        version: str,
+        evidence: str,
+        cls: ConfigClassInfo,
+        notes: list[str],
+    ) -> EngineResult:
+        mpe, mpe_key = router_mpe(config, version)
+        model_type = config.get("model_type")
+        if model_type not in SUPPORTED:
+            raise TeiRaises(f"unknown variant `{model_type}`")
+        max_input, key = self._max_input(raw, config, mpe, mpe_key)
+        if request.max_model_len is not None and request.max_model_len < max_input:
+            max_input, key = request.max_model_len, "--max-input-length"
+        notes.append(
+            f"--auto-truncate (default on): longer inputs are truncated to {max_input} tokens"
+        )
+        if model_type == "nomic_bert":
+            return self._nomic(config, request, version, evidence, cls, notes, max_input, key)
+        return self._other(config, request, version, evidence, cls, notes, max_input, key, mpe)
+
+    def _nomic(
+        self,
+        config: Mapping[str, Any],
+        request: EngineRequest,
+        version: str,
+        evidence: str,
+        cls: ConfigClassInfo,
+        notes: list[str],
+        max_input: int,
+        key: str,
+    ) -> EngineResult:
+        cls = ConfigClassInfo("NomicConfig", "own parser")
+        for field in NOMIC_REQUIRED:
+            if field not in config:
+                raise TeiRaises(f"Failed to parse `config.json`: missing field `{field}`")
+        if (
+            config.get("prenorm")
+            or config.get("rotary_emb_fraction") != 1.0
+            or config.get("rotary_emb_interleaved")
+            or not (
+                isinstance(config.get("type_vocab_size"), int) and config["type_vocab_size"] > 0
+            )
+        ):
+            raise TeiRaises("Model is not supported: NomicConfig.valid() is false")
+        n_positions = int(config["n_positions"])
+        if version == "1.9.3":
+            t_value, t_key = config.get("max_trained_positions", 2048), "max_trained_positions"
+        else:
+            t_value, t_key = None, "default 2048"
+            for k in ("max_position_embeddings", "max_trained_positions"):
+                if is_number(config.get(k)):
+                    t_value, t_key = config[k], k
+                    break
+            t_value = 2048 if t_value is None else t_value
+        trained = int(t_value)
+        theta = float(config["rotary_emb_base"])
+        d = int(config["n_embd"]) // int(config["n_head"])
+        alpha = config.get("rotary_scaling_factor")
+        scaled: float | None = None
+        if is_number(alpha):
+            scaled = nomic_scaled_base(theta, float(alpha), n_positions, trained, d)
+            notes.append(
+                f"scaled base {scaled:g} from the integer exponent "
+                f"(d/(d−2) = {d / (d - 2):.4f} truncated to {int(d / (d - 2))}), in f32"
+            )
+        notes.append(f"T = {trained} ({t_key}); rope_parameters are not read")
+        lengths = []
+        for n in request.lengths:
+            used = min(n, max_input)
+            # One input per batch: batch max_length = used.
+            base = scaled if scaled is not None and used > trained else theta
+            status: LengthStatus = "truncated" if used < n else "accepted"
+            note = f"truncated to {used}" if used < n else None
+            lengths.append(LengthResult(n, base, True, used, status, note))
+        if scaled is not None:
+            notes.append(
+                f"per batch: the scaled cache serves the whole batch when its longest input is "
+                f"over {trained} tokens, so a short input batched with a long one gets θ' too"
+            )
+        return EngineResult(
+            engine=EngineId(self.name, version),
+            config_class=cls,
+            max_len=max_input,
+            max_len_key=key,
+            refusal=None,
+            rope_class="NomicBertModel rotary (plain + scaled cache)"
+            if scaled
+            else "NomicBertModel rotary",
+            base=theta,
+            scaled_base=None,
+            cache_shape=(n_positions, d),
+            lengths=tuple(lengths),
+            scaling="per batch (batch max_length > T)" if scaled is not None else "none",
+            evidence=evidence,
+            notes=tuple(notes),
+            extra={"trained_positions": trained, "scaled_cache_base": scaled},
+        )
+
+    def _other(
+        self,
+        config: Mapping[str, Any],
+        request: EngineRequest,
+        version: str,
+        evidence: str,
+        cls: ConfigClassInfo,
+        notes: list[str],
+        max_input: int,
+        key: str,
+        mpe: int,
+    ) -> EngineResult:
+        model_type = config.get("model_type")
+        if model_type in LLAMA_TYPES and isinstance(config.get("eos_token_id"), list):
+            raise TeiRaises("invalid type: sequence, expected usize for `eos_token_id`")
+        scaling = None
+        if model_type in READS_ROPE_SCALING or model_type in LLAMA_TYPES:
+            scaling = parse_rope_scaling(config.get("rope_scaling"))
+            if scaling is not None and model_type in LLAMA_TYPES:
+                raise TeiRaises("Rope scaling is not supported for FlashLlama yet")
+        elif config.get("rope_scaling") is not None:
+            notes.append(f"{model_type}: the config struct has no rope_scaling field: ignored")
+        theta_value = config.get("rope_theta")
+        if not is_number(theta_value):
+            params = config.get("rope_parameters")
+            theta_value = params.get("rope_theta") if isinstance(params, Mapping) else None
+        head = config.get("head_dim")
+        hidden, heads = config.get("hidden_size"), config.get("num_attention_heads")
+        if not is_number(head):
+            head = hidden // heads if is_number(hidden) and is_number(heads) and heads else None
+        if not is_number(theta_value) or head is None:
+            # Encoder models with learned positions (bert, ...) have no RoPE.
+            plain = tuple(
+                LengthResult(n, None, True, min(n, max_input),
+                             "truncated" if n > max_input else "accepted")
+                for n in request.lengths
+            )  # fmt: skip
+            return EngineResult(
+                EngineId(self.name, version), cls, max_input, key, None, None, None, None,
+                None, plain, "none", evidence, tuple(notes),
+            )  # fmt: skip
+        theta = float(theta_value)
+        base: float = theta
+        rope_class = "RotaryEmbedding"
+        if scaling is not None and scaling[0] == "Ntk":
+            base = theta * scaling[1]
+            rope_class = "RotaryEmbedding, Ntk"
+            notes.append(
+                f"Ntk: inv_freq = (θ·α)^(−2i/d) / α^(2/d) at every length (θ·α = {base:g})"
+            )
+        elif scaling is not None:
+            rope_class = "RotaryEmbedding, Llama3"
+        if model_type in ("qwen2", "qwen3", "llama", "mistral"):
+            notes.append("loads only on CUDA (flash): cache columns d/2")
+        d = int(head)
+        lengths = []
+        for n in request.lengths:
+            used = min(n, max_input)
+            status: LengthStatus = "truncated" if used < n else "accepted"
+            lengths.append(
+                LengthResult(
+                    n, base, True, used, status, f"truncated to {used}" if used < n else None
+                )
+            )
+        return EngineResult(
+            engine=EngineId(self.name, version),
+            config_class=cls,
+            max_len=max_input,
+            max_len_key=key,
+            refusal=None,
+            rope_class=rope_class,
+            base=theta,
+            scaled_base=base,
+            cache_shape=(mpe, d // 2),
+            lengths=tuple(lengths),
+            scaling="fixed at load",
+            evidence=evidence,
+            notes=tuple(notes),
+        )
