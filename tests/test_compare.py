@@ -403,7 +403,7 @@ def test_compare_dynamic_model_without_torch(tmp_path: Path) -> None:
     env = {"PYTHONPATH": f"{blocker.parent}{os.pathsep}{root}"}
     run = cli_subprocess(
         "compare", "internlm/internlm2-chat-7b", "--bundled", "--len", "8192", "--format", "json",
-        env=env,
+        "--trust-remote-code", env=env,
     )  # fmt: skip
     assert run.exit_code == 0, run.stderr
     row = json.loads(run.stdout)[0]

@@ -13,7 +13,9 @@ import pytest
 from tests.conftest import cli, cli_json
 
 ROOT = Path(__file__).resolve().parent.parent / "ntkcli" / "snapshots"
-V15 = json.loads((ROOT / "nomic-ai__nomic-embed-text-v1.5" / "config.json").read_text())
+# The legacy v1.5 shape (n_positions only): the bundled revision before the transformers-5 rewrite.
+V15_LEGACY = "revisions/e5cf08aadaa33385f5990def41f7a23405aec398/config.json"
+V15 = json.loads((ROOT / "nomic-ai__nomic-embed-text-v1.5" / V15_LEGACY).read_text())
 V2MOE = json.loads((ROOT / "nomic-ai__nomic-embed-text-v2-moe" / "config.json").read_text())
 ST8192 = {"max_seq_length": 8192, "do_lower_case": False}
 DYN2 = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000.0}

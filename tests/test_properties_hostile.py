@@ -132,7 +132,6 @@ def test_extreme_values(tmp_path: Path, command: str, case: tuple[str, Any]) -> 
     _check(tmp_path, family, changes, command)
 
 
-@pytest.mark.xfail(strict=False, reason="core guard in progress (overflow to infinity)")
 @pytest.mark.parametrize("command", COMMANDS)
 @PROFILE
 @given(case=_changes(SAFE + OVERFLOW))

@@ -286,6 +286,10 @@ def _nomic_input(cfg: HFConfig) -> tuple[float, int, int, float | None] | str:
     alpha = cfg.float_or_none("rotary_scaling_factor")
     if embd is None or heads is None or base is None or trained is None:
         return "n_embd, n_head, rotary_emb_base or max_trained_positions is missing"
+    if not 0.0 < fraction <= 1.0:
+        # Nomic's code computes int(fraction · head_dim): past 1 it rotates more dims than a head
+        # has (or overflows), at or below 0 none.
+        return f"no usable rotary embedding (rotary_emb_fraction {fraction!r})"
     dim = int(embd // heads * fraction)
     if dim <= 0:
         return f"no rotary embedding (rotary_emb_fraction {fraction!r})"
