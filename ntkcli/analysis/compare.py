@@ -289,7 +289,7 @@ def _nomic_input(cfg: HFConfig) -> tuple[float, int, int, float | None] | str:
     if not 0.0 < fraction <= 1.0:
         # Nomic's code computes int(fraction · head_dim): past 1 it rotates more dims than a head
         # has (or overflows), at or below 0 none.
-        return f"no usable rotary embedding (rotary_emb_fraction {fraction!r})"
+        return f"no rotary embedding (rotary_emb_fraction {fraction!r} is outside (0, 1])"
     dim = int(embd // heads * fraction)
     if dim <= 0:
         return f"no rotary embedding (rotary_emb_fraction {fraction!r})"
