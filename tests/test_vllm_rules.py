@@ -268,3 +268,21 @@ def test_nested_dict_rope_type_override_is_unhashable(tmp_path: Path) -> None:
         "TypeError",
         "unhashable type: 'dict'",
     )
+
+
+@pytest.mark.parametrize("vllm", ["0.21.0", "0.33.0"])
+def test_dynamic_at_length_zero_is_vllms_zero_division(tmp_path: Path, vllm: str) -> None:
+    # max_position_embeddings 0 derives 0 (×α, SPEC §4.1.4); the dynamic class then divides by L
+    # (old: α·(L·α)/L) or by T = L (new: α·L/T): Python's ZeroDivisionError inside vLLM, a refusal.
+    config = {
+        **LLAMA2,
+        "max_position_embeddings": 0,
+        "rope_scaling": {"type": "dynamic", "factor": 2.0},
+    }
+    d = inspect(write(tmp_path, config), "--vllm", vllm)
+    assert d["refusal"]["error"] == "ZeroDivisionError"
+    assert d["refusal"]["message"] == "float division by zero"
+    assert d["max_model_len"] is None
+    run = cli("diff", write(tmp_path, config))
+    assert run.exit_code == 0, run.stderr
+    assert "internal error" not in run.stderr

@@ -92,6 +92,16 @@ def _original(x: RopeInput) -> int:
     return original
 
 
+def _divided(compute: Callable[[], float]) -> float:
+    """The inner term; a zero length (L or T = 0) divides by zero in vLLM's own Python, as here."""
+    try:
+        return compute()
+    except ZeroDivisionError:
+        raise VllmRaises(
+            "ZeroDivisionError", "float division by zero", STEP, "zero_division"
+        ) from None
+
+
 def _head(values: tuple[float, ...]) -> tuple[float, ...]:
     return values[:HEAD]
 
@@ -187,10 +197,10 @@ def _dynamic(x: RopeInput) -> Rotary:
     if x.version.dynamic_ntk_uses_trained_length:
         # New: T from rope_parameters (the NomicBert update puts it there), else L (§4.4.8).
         trained = _length(x.params, "max_trained_positions") or L
-        inner = ntk.inner_new(factor, L, trained)
+        inner = _divided(lambda: ntk.inner_new(factor, L, trained))
         rows = L
     else:
-        inner = ntk.inner_old(factor, L)
+        inner = _divided(lambda: ntk.inner_old(factor, L))
         if L * factor < 0:
             raise VllmRaises(
                 "RuntimeError",
