@@ -29,8 +29,19 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """`-q/--quiet`: notes are dropped; errors and results are not."""
+    global _quiet
+    _quiet = quiet
+
+
 def note(message: str) -> None:
-    """A one-line note on stderr (e.g. 'using the bundled snapshot')."""
+    """A one-line note on stderr (e.g. 'using the bundled snapshot'), unless --quiet."""
+    if _quiet:
+        return
     _console(stderr=True).print(
         f"[dim]Note:[/dim] {message}", markup=True, highlight=False, soft_wrap=True
     )

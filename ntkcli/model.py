@@ -174,6 +174,9 @@ class Rotary:
 DEFAULT_MAX_BYTES = 1 << 30  # diff: memory budget for real caches, 1 GiB (issue #3)
 DEFAULT_POINTS = 120  # plot: log-spaced lengths in a range
 MAX_POINTS = 200
+MAX_LENGTH = 2**31 - 1  # the largest length anywhere: vLLM keeps positions in int32
+CONFIG_FILE = "config.json"  # the file a model directory or Hub repo is read from
+DTYPES = ("float32", "float16", "bfloat16")  # model dtypes of the cos/sin cache
 
 DTYPE_BYTES: Mapping[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 
 from ntkcli import console, sources
 from ntkcli.commands import options as o
-from ntkcli.errors import UsageError
+from ntkcli.commands.lengths import length_parser, parse_lengths
+from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
 
 Models = Annotated[
@@ -24,7 +26,9 @@ Lengths = Annotated[
     typer.Option(
         "--len",
         "-n",
-        help="Sequence length N (max_model_len and input length); repeat it or give a comma list.",
+        help="Sequence length N (max_model_len and input length): 8192, 8k, 32K, a list 512,2048 "
+        "or a range 512..8192 (doubling); repeatable.",
+        metavar="N",
         show_default=False,
     ),
 ]
@@ -32,42 +36,23 @@ Short = Annotated[
     int,
     typer.Option(
         "--short",
-        min=0,
-        max=o.MAX_LEN,
-        help="Also show a K-token input on the server at max_model_len = N (SPEC R05); 0: off.",
+        parser=length_parser("--short", allow_zero=True),
+        metavar="K",
+        help="Also show a K-token input on a server started with max_model_len = N "
+        "(dynamic NTK scales by the running length, so short inputs differ); 0: off.",
     ),
 ]
 
 
-def parse_lengths(values: list[str]) -> tuple[int, ...]:
-    """`--len 512 --len 2048,4096` → (512, 2048, 4096), in order, without repeats."""
-    found: list[int] = []
-    for value in values:
-        for part in value.split(","):
-            text = part.strip().replace("_", "")
-            if not text.isdigit() or not 0 < int(text) <= o.MAX_LEN:
-                raise UsageError(
-                    f"--len {part.strip()!r} is not a length",
-                    hint=f"give positive integers up to {o.MAX_LEN}, e.g. --len 512,2048",
-                )
-            if int(text) not in found:
-                found.append(int(text))
-    return tuple(found)
-
-
+@o.with_source
 def compare(
     length: Lengths,
     models: Models = None,
     short: Short = 128,
     hf_overrides: o.HfOverrides = None,
     allow_long_max_model_len: o.AllowLong = False,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
 ) -> None:
     """Compare vLLM new, vLLM old, transformers and Nomic's code for each MODEL at each length."""
@@ -75,11 +60,9 @@ def compare(
     from ntkcli.render.compare import compare_tables  # lazy: keeps start-up light
     from ntkcli.serialize.compare import comparison  # lazy: keeps start-up light
 
-    lengths = parse_lengths(length)
+    lengths = parse_lengths(length, "--len").lengths
     names = models or [str(m["model"]) for m in sources.bundled_models()]
-    opts = o.hub_options(
-        revision, token, cache_dir, offline, refresh, bundled or not models, timeout
-    )
+    opts = source if models else replace(source, bundled=True)
     several = analysis.fetches_from_hub(names, opts) > 1
     track = partial(console.track, description="Fetching configs", show=several)
     vllm = analysis.VllmOptions(parse_hf_overrides(hf_overrides), allow_long_max_model_len)

@@ -6,9 +6,11 @@ from dataclasses import replace
 
 from ntkcli import checks, console, render, serialize
 from ntkcli.commands import options as o
+from ntkcli.sources import HubOptions
 from ntkcli.vllm.pipeline import resolve
 
 
+@o.with_source
 def inspect(
     model: o.ModelArg,
     max_model_len: o.MaxModelLen = None,
@@ -16,20 +18,13 @@ def inspect(
     vllm: o.Vllm = "new",
     allow_long_max_model_len: o.AllowLong = False,
     dtype: o.Dtype = "float32",
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
     request = o.vllm_request(vllm, max_model_len, hf_overrides, allow_long_max_model_len, dtype)
-    raw = o.load_model(
-        model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
-    )
+    raw = o.load_model(model, source)
     resolution = resolve(raw, request)
     resolution = replace(resolution, findings=tuple(checks.check(resolution)))
     if format == "json":

@@ -10,6 +10,7 @@ import typer
 
 from ntkcli import checks, console
 from ntkcli.commands import options as o
+from ntkcli.sources import HubOptions
 
 Inputs = Annotated[
     list[str],
@@ -59,6 +60,7 @@ FollowSymlinks = Annotated[
 ]
 
 
+@o.with_source
 def validate(
     inputs: Inputs,
     max_model_len: o.MaxModelLen = None,
@@ -71,13 +73,8 @@ def validate(
     no_transformers: NoTransformers = False,
     isolated: Isolated = False,
     follow_symlinks: FollowSymlinks = False,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
 ) -> None:
     """Check configs for RoPE sharp edges (SPEC §7): NaN/complex bases, positions past the
@@ -94,7 +91,7 @@ def validate(
     report = run_validation(
         inputs,
         request,
-        o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout),
+        source,
         ignore=ignored,
         strict=strict or project.strict,
         cross_check=not no_transformers,
@@ -103,7 +100,7 @@ def validate(
     for result in report.results:
         if result.error is not None:
             console.error(render_validate.unreadable_line(result), result.error.hint)
-        elif not bundled and result.resolution and result.resolution.raw.source.note:
+        elif not source.bundled and result.resolution and result.resolution.raw.source.note:
             console.note(result.resolution.raw.source.note)  # e.g. offline → bundled snapshot
     if format == "json":
         console.emit_json(serialize_validate.report(report))
