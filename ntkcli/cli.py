@@ -20,6 +20,7 @@ from ntkcli.commands.inspect import inspect
 from ntkcli.commands.models import models
 from ntkcli.commands.options import extend_signature
 from ntkcli.commands.plot import plot
+from ntkcli.commands.rule import rule
 from ntkcli.commands.validate import validate
 from ntkcli.errors import EXIT_INTERNAL, EXIT_USAGE, NtkcliError
 
@@ -90,7 +91,7 @@ def main_options(
     """ntkcli: RoPE resolution inspector and validator for vLLM."""
 
 
-COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate]
+COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate, rule]
 for _command in COMMANDS:
     app.command()(guarded(_command))
 

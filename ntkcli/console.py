@@ -24,6 +24,12 @@ def emit(renderable: RenderableType) -> None:
     _console(stderr=False).print(renderable)
 
 
+def emit_text(text: str) -> None:
+    """Plain text on stdout (no markup, wrapped by the terminal)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n")
     sys.stdout.flush()

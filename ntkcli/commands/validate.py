@@ -77,7 +77,7 @@ def validate(
     source: HubOptions,
     format: o.Format = "table",
 ) -> None:
-    """Check configs for RoPE sharp edges (SPEC §7): NaN/complex bases, positions past the
+    """Check configs for RoPE sharp edges: NaN/complex bases, positions past the
     cache, ignored keys, refusals. Exit 0 clean, 1 errors (--strict: warnings too), 3 unreadable."""
     from ntkcli import settings  # lazy: tomllib and the settings search only for validate
     from ntkcli.analysis.validate import validate as run_validation  # lazy: keeps start-up light

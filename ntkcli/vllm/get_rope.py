@@ -89,7 +89,7 @@ def _dynamic(x: RopeInput) -> Rotary:
             x,
             "DynamicNTKAlphaRotaryEmbedding",
             x.max_position,
-            "dynamic NTK with alpha: the factor formulas of SPEC §4.5 do not apply",
+            "dynamic NTK with alpha: the factor-based dynamic NTK formulas do not apply",
         )
     factor = _number(x.params, "factor")
     if factor is None:
