@@ -37,9 +37,12 @@ def user_strings() -> list[tuple[str, int, str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docs = _docstring_nodes(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if id(node) not in docs:
-                    out.append((str(path.relative_to(PACKAGE)), node.lineno, node.value))
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+            ):
+                out.append((str(path.relative_to(PACKAGE)), node.lineno, node.value))
     return out
 
 

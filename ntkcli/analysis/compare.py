@@ -9,8 +9,8 @@ For each model and length N this answers "does vLLM match the model's own code?"
 - the divergence of vLLM new from the model's reference runtime (Nomic's code for nomic_bert,
   transformers otherwise).
 
-A second, shorter input of K tokens on the same server (see `ntkcli rule R05`) shows that vLLM new's base is
-fixed by max_model_len while the references scale per sequence.
+A second, shorter input of K tokens on the same server (see `ntkcli rule R05`) shows that
+vLLM new's base is fixed by max_model_len while the references scale per sequence.
 
 Divergence angle. Every runtime rotates position p, frequency i by angle(p, i) = p · inv_freq_i
 with inv_freq_i = θ'^(−2i/d). So |Δangle(p, i)| = p · |Δinv_freq_i| grows with p, and its maximum
