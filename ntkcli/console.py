@@ -9,7 +9,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 
 OutputFormat = Literal["table", "json"]
 
@@ -20,8 +23,56 @@ def _console(stderr: bool) -> Console:
     return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
 
 
+class Fitted:
+    """A table that never breaks a number or a name inside a cell: when its narrowest layout
+    (each column as wide as its longest word) does not fit the terminal, each row is stacked
+    as `header  value` lines instead, so words wrap between cells, never inside one."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.update_width(10**6)  # unclamped: the narrowest layout it can take
+        needed = Measurement.get(console, wide, self.table).minimum
+        if needed <= options.max_width:
+            yield self.table
+            return
+        yield from self._stacked()
+
+    def _stacked(self) -> RenderResult:
+        columns = self.table.columns
+        rows = max((len(c._cells) for c in columns), default=0)
+        headers = [str(c.header) for c in columns]
+        if self.table.title:
+            title = self.table.title
+            yield title if isinstance(title, Text) else Text(str(title), style="bold")
+        for index in range(rows):
+            block = Table(show_header=False, box=None, pad_edge=False)
+            block.add_column(no_wrap=True, style="bold")
+            block.add_column(overflow="fold")
+            for header, column in zip(headers, columns, strict=True):
+                cell = column._cells[index] if index < len(column._cells) else ""
+                if isinstance(cell, str | Text) and not str(cell).strip():
+                    continue
+                block.add_row(header or "", cell)
+            yield block
+            if self.table.show_header and index < rows - 1:
+                yield Text("")
+
+
+def fit(renderable: RenderableType) -> RenderableType:
+    """Every table in `renderable` (nested in groups too) made Fitted."""
+    if isinstance(renderable, Table):
+        for column in renderable.columns:
+            column.overflow = "fold"
+        return Fitted(renderable)
+    if isinstance(renderable, Group):
+        return Group(*(fit(part) for part in renderable.renderables))
+    return renderable
+
+
 def emit(renderable: RenderableType) -> None:
-    _console(stderr=False).print(renderable)
+    _console(stderr=False).print(fit(renderable))
 
 
 def emit_text(text: str) -> None:
