@@ -45,6 +45,11 @@ def fmt_dict(value: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}: {v!r}" for k, v in value.items()) + "}" if value else "{}"
 
 
+def _vllm_label(line: str, label: str) -> str:
+    """`new`, or `old (0.21.0)` when a release was named: never `new (new)`."""
+    return line if label == line else f"{line} ({label})"
+
+
 def _section(table: Table, title: str, rows: Iterable[tuple[str, str | Text]]) -> None:
     table.add_row(Text(title, style="bold magenta"), "")
     for key, value in rows:
@@ -63,7 +68,7 @@ def inspect_table(r: Resolution) -> RenderableType:
         ("source", src.kind + (f" ({src.snapshot} snapshot)" if src.snapshot else "")),
         ("path", src.path),
         ("revision", src.revision or "—"),
-        ("vLLM", f"{r.request.vllm.line} ({r.request.vllm.label})"),
+        ("vLLM", _vllm_label(r.request.vllm.line, r.request.vllm.label)),
     ]
     _section(table, "Source", source_rows)
     _section(
