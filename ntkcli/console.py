@@ -32,12 +32,30 @@ class Fitted:
         self.table = table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        wide = options.update_width(10**6)  # unclamped: the narrowest layout it can take
-        needed = Measurement.get(console, wide, self.table).minimum
-        if needed <= options.max_width:
-            yield self.table
+        wide = options.update_width(10**6)  # unclamped: the layout it would like
+        spans = [self._span(console, wide, column) for column in self.table.columns]
+        # Borders and padding: what the table needs beyond its cells' own widths.
+        overhead = Measurement.get(console, wide, self.table).maximum - sum(h for _, h in spans)
+        needed = overhead + sum(low for low, _ in spans)
+        if needed > options.max_width:
+            yield from self._stacked()
             return
-        yield from self._stacked()
+        # Rich's own layout may squeeze a column below its longest word when the table is too
+        # wide; instead give each column its longest word, then share what is left.
+        spare = options.max_width - needed
+        slack = sum(high - low for low, high in spans)
+        if overhead + sum(high for _, high in spans) > options.max_width and slack > 0:
+            for column, (low, high) in zip(self.table.columns, spans, strict=True):
+                column.width = low + (spare * (high - low)) // slack
+        yield self.table
+
+    @staticmethod
+    def _span(console: Console, options: ConsoleOptions, column: Any) -> tuple[int, int]:
+        """(longest word, longest line) over a column's header and cells, without padding."""
+        cells = [column.header, *column._cells]
+        found = [Measurement.get(console, options, c) for c in cells if c != ""]
+        high = max((m.maximum for m in found), default=1)
+        return (high if column.no_wrap else max((m.minimum for m in found), default=1)), high
 
     def _stacked(self) -> RenderResult:
         columns = self.table.columns

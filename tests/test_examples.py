@@ -72,4 +72,3 @@ def test_an_example_fails_loudly_when_ntkcli_is_missing(tmp_path: Path) -> None:
     env = {**os.environ, "NTKCLI": str(tmp_path / "no-such-ntkcli"), "HF_HUB_OFFLINE": "1"}
     proc = _run(EXAMPLES / "inspect.sh", tmp_path, env)
     assert proc.returncode != 0
-
