@@ -92,8 +92,17 @@ def main_options(
 
 
 COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate, rule]
+SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut off
+    "inspect": "What vLLM resolves for one model.",
+    "models": "The config snapshots bundled with ntkcli.",
+    "compare": "vLLM new/old against the model's own code.",
+    "diff": "Old vs new vLLM dynamic NTK (PR #41277).",
+    "plot": "θ' against the served length; wavelengths.",
+    "validate": "Check configs for RoPE sharp edges (CI).",
+    "rule": "Explain a validation rule (R01 to T03).",
+}
 for _command in COMMANDS:
-    app.command()(guarded(_command))
+    app.command(short_help=SHORT_HELP[_command.__name__])(guarded(_command))
 
 
 def usage_hint(exc: typer.TyperException) -> str:

@@ -44,3 +44,14 @@ def rule(rule_id: RuleId = None, all: All = False, format: o.Format = "table") -
         console.emit_json([{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         return
     console.emit_text("\n\n".join(rule_text(i) for i in ids))
+
+
+def catalogue_markdown() -> str:
+    """The README's rule table, generated from the same registry as `ntkcli rule --all`."""
+    from ntkcli.checks.registry import describe
+
+    lines = ["| rule | severity | what it catches |", "|---|---|---|"]
+    for rule_id in checks.all_rule_ids():
+        severity, title, _ = describe(rule_id)
+        lines.append(f"| {rule_id} | {severity} | {title.replace('|', '/')} |")
+    return "\n".join(lines)
