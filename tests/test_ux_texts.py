@@ -65,3 +65,10 @@ def test_every_rule_text_stands_on_its_own() -> None:
     assert run.exit_code == 0
     assert "R01" in run.stdout
     assert not FORBIDDEN.search(run.stdout)
+
+
+def test_models_notes_stand_on_their_own() -> None:
+    run = cli("models", "-f", "json")
+    assert run.exit_code == 0
+    assert "Byte-exact copy" in run.stdout
+    assert not FORBIDDEN.search(run.stdout)

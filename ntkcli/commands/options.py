@@ -18,7 +18,7 @@ import typer
 from ntkcli import console, sources
 from ntkcli.commands.lengths import length_parser
 from ntkcli.console import OutputFormat
-from ntkcli.errors import UsageError
+from ntkcli.errors import SourceNotFound, UsageError
 from ntkcli.model import DTYPES, MAX_LENGTH, RawConfig, Request
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
@@ -193,7 +193,24 @@ def vllm_request(
 
 def load_model(model: str, opts: HubOptions) -> RawConfig:
     """Load MODEL; when where it came from needs saying (a bundled fallback), say it on stderr."""
-    raw = sources.load(model, opts)
+    try:
+        raw = sources.load(model, opts)
+    except SourceNotFound as exc:
+        close = _close_snapshot(model)
+        if close is None:
+            raise
+        raise SourceNotFound(exc.message, hint=f"did you mean {close}?") from None
     if raw.source.note:
         console.note(raw.source.note)
     return raw
+
+
+def _close_snapshot(model: str) -> str | None:
+    """The bundled snapshot a mistyped model id was probably meant to be (one letter off)."""
+    import difflib
+
+    names = [str(m["model"]) for m in sources.bundled_models()]
+    if model in names:
+        return None
+    found = difflib.get_close_matches(model, names, n=1, cutoff=0.9)
+    return found[0] if found else None
