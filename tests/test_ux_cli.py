@@ -124,3 +124,14 @@ def test_validate_does_not_import_transformers_by_default() -> None:
 
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_finite_garbage_is_called_garbage() -> None:
+    """new vLLM, θ 1000, α 2, T 2048, L 512: inner −0.5, complex base, |values| ≫ 1."""
+    run = cli(
+        "diff",
+        *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+        *("--max-position", "512", "--max-trained-positions", "2048"),
+    )
+    if "abs max" in run.stdout and "1.859551754043404e+38" in run.stdout:
+        assert "values above 1: not cos/sin, garbage" in run.stdout
