@@ -133,5 +133,6 @@ def test_finite_garbage_is_called_garbage() -> None:
         *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
         *("--max-position", "512", "--max-trained-positions", "2048"),
     )
-    if "abs max" in run.stdout and "1.859551754043404e+38" in run.stdout:
-        assert "values above 1: not cos/sin, garbage" in run.stdout
+    text = " ".join(run.stdout.split())
+    if "1.859551754043404e+38" in text:  # torch installed: the real cache was computed
+        assert "yes, but values above 1: not cos/sin, garbage" in text
