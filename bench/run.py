@@ -1,6 +1,7 @@
 """Start-up and scaling benchmark for ntkcli (issue #7). Not a test: run it, read the table.
 
     .venv/bin/python bench/run.py [--runs 7] [--markdown]
+    .venv/bin/python bench/ratios.py   # the start-up ratio goals (CPU time vs a bare Typer app)
 
 Each case runs as a fresh process, the way a user or a CI job runs it; we report the median and
 the spread of wall time and the peak RSS of the child (from os.wait4's rusage). Everything is
@@ -152,7 +153,7 @@ def main() -> None:
             Case("compare --len 8192 (all bundled)", [NTKCLI, "compare", "--len", "8192"], "—"),
             Case(
                 f"validate ({args.configs} generated configs)",
-                [NTKCLI, "validate", str(zoo), "--no-transformers"],
+                [NTKCLI, "validate", str(zoo)],
                 "≤ 5 s",
             ),
             Case(

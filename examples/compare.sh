@@ -3,8 +3,7 @@
 # Every command works offline with the bundled snapshots (--bundled, or no MODEL at all).
 # Run from anywhere once ntkcli is installed (bash .ci/setup), e.g.: bash examples/compare.sh
 set -euo pipefail
-ntkcli=${NTKCLI:-ntkcli}
-command -v "$ntkcli" >/dev/null || ntkcli="$(dirname "$0")/../.venv/bin/ntkcli"
+source "$(dirname "$0")/lib/find-ntkcli.bash"
 
 # Every bundled snapshot at four lengths (no MODEL = all bundled snapshots).
 "$ntkcli" compare --len 512,2048,4096,8192
@@ -12,7 +11,7 @@ command -v "$ntkcli" >/dev/null || ntkcli="$(dirname "$0")/../.venv/bin/ntkcli"
 # Snowflake arctic-embed-m-long: vLLM uses plain RoPE θ 1000; Nomic's code scales above 2048 tokens.
 "$ntkcli" compare Snowflake/snowflake-arctic-embed-m-long --bundled --len 2048 --len 8192
 
-# SPEC R05: with a dynamic override, vLLM new gives a 128-token input the same θ' as an 8192-token one.
+# with a dynamic override, vLLM new gives a 128-token input the same θ' as an 8192-token one.
 "$ntkcli" compare nomic-ai/nomic-embed-text-v1 --bundled --len 8192 --short 128 \
   --hf-overrides '{"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}}'
 
@@ -22,7 +21,7 @@ command -v "$ntkcli" >/dev/null || ntkcli="$(dirname "$0")/../.venv/bin/ntkcli"
 
 # JSON for tools: vLLM new's divergence from the reference, one line per model and length.
 "$ntkcli" compare --len 8192 --short 0 --format json |
-  python3 -c '
+  "$python" -c '
 import json, sys
 for row in json.load(sys.stdin):
     d = row["divergence"]

@@ -2,8 +2,7 @@
 # ntkcli plot: θ' against the served length for vLLM new, vLLM old and the model's own code.
 # Works offline: --bundled uses the config snapshots shipped with ntkcli.
 set -euo pipefail
-ntkcli=${NTKCLI:-ntkcli}
-command -v "$ntkcli" >/dev/null || ntkcli="$(dirname "$0")/../.venv/bin/ntkcli"
+source "$(dirname "$0")/lib/find-ntkcli.bash"
 
 DYN='{"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}}'
 
@@ -19,10 +18,12 @@ DYN='{"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1
 
 # Both panels to a file. This needs matplotlib: pip install 'ntkcli[plot]'.
 out_dir="$(mktemp -d)"
-if python -c 'import matplotlib' 2>/dev/null; then
+if "$python" -c 'import matplotlib' 2>/dev/null; then
     "$ntkcli" plot nomic-ai/nomic-embed-text-v1 --bundled --hf-overrides "$DYN" \
         --out "$out_dir/plot-nomic-v1-dynamic.png"
     # Wavelengths at a length inside the complex band: vLLM new has no real wavelengths there.
     "$ntkcli" plot nomic-ai/nomic-embed-text-v1 --bundled --hf-overrides "$DYN" \
         --lengths 256..65536 --points 60 --at 512 --out "$out_dir/plot-at-512.svg"
+else
+    echo "skipped the PNG/SVG steps: matplotlib is not installed for $python (pip install 'ntkcli[plot]')" >&2
 fi

@@ -7,8 +7,9 @@ Exit codes: 0 ok; 1 findings of error severity (validate) or differences (diff -
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -17,9 +18,13 @@ from ntkcli.commands.compare import compare
 from ntkcli.commands.diff import diff
 from ntkcli.commands.inspect import inspect
 from ntkcli.commands.models import models
+from ntkcli.commands.options import extend_signature
 from ntkcli.commands.plot import plot
+from ntkcli.commands.rule import rule
 from ntkcli.commands.validate import validate
-from ntkcli.errors import EXIT_INTERNAL, NtkcliError
+from ntkcli.errors import EXIT_INTERNAL, EXIT_USAGE, NtkcliError
+
+ISSUES_URL = "https://pypi.org/project/ntkcli/"  # the project page, which links the tracker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +35,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: it wraps to the terminal and never truncates a flag or shows `<bool>`.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -53,11 +60,20 @@ def guarded(command: F) -> F:
         except Exception as exc:  # a bug in ntkcli: still one line, and a distinct code
             console.error(
                 f"internal error: {type(exc).__name__}: {exc}",
-                "please report this at the ntkcli issue tracker",
+                f"please report it, with the command you ran, via {ISSUES_URL}",
             )
             raise typer.Exit(code=EXIT_INTERNAL) from None
 
-    return wrapper  # type: ignore[return-value]
+    return extend_signature(wrapper, None, {"quiet": (Quiet, False)}, _set_quiet)  # type: ignore[return-value]
+
+
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors are still shown).")
+]
+
+
+def _set_quiet(values: dict[str, Any]) -> None:
+    console.set_quiet(bool(values["quiet"]))
 
 
 def _version(value: bool) -> None:
@@ -75,10 +91,53 @@ def main_options(
     """ntkcli: RoPE resolution inspector and validator for vLLM."""
 
 
-COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate]
+COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate, rule]
+SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut off
+    "inspect": "What vLLM resolves for one model.",
+    "models": "The config snapshots bundled with ntkcli.",
+    "compare": "vLLM new/old against the model's own code.",
+    "diff": "Old vs new vLLM dynamic NTK (PR #41277).",
+    "plot": "θ' against the served length; wavelengths.",
+    "validate": "Check configs for RoPE sharp edges (CI).",
+    "rule": "Explain a validation rule (R01 to T03).",
+}
 for _command in COMMANDS:
-    app.command()(guarded(_command))
+    app.command(short_help=SHORT_HELP[_command.__name__])(guarded(_command))
+
+
+def usage_hint(exc: typer.TyperException) -> str:
+    """The hint of a parse error: the error's own, a "did you mean", else where options are."""
+    own = getattr(exc, "hint", None)
+    if isinstance(own, str):
+        return own
+    option = getattr(exc, "option_name", None)  # click's NoSuchOption
+    possibilities = getattr(exc, "possibilities", None)
+    if possibilities:
+        return f"did you mean {' or '.join(sorted(possibilities))}?"
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "ntkcli"
+    hint = f"see `{where} --help`"
+    if isinstance(option, str) and not option.startswith("--"):
+        hint += "; a MODEL that starts with '-' goes after `--`"
+    return hint
+
+
+def _message(exc: typer.TyperException) -> str:
+    option = getattr(exc, "option_name", None)
+    if isinstance(option, str):  # without click's "(Possible options: …)": that is the hint
+        return f"no such option: {option}"
+    text = exc.format_message().replace("Value error, ", "").rstrip(".")
+    return text[:1].lower() + text[1:]
 
 
 def main() -> None:
-    app(prog_name="ntkcli")
+    """Run the app; every parse error becomes one `Error: … (hint: …)` line, exit 2."""
+    args = sys.argv[1:] or ["--help"]  # bare `ntkcli`: the help, exit 0
+    try:
+        code = app(args=args, prog_name="ntkcli", standalone_mode=False)
+    except typer.TyperException as exc:  # click's UsageError, BadParameter, NoSuchOption, …
+        console.error(_message(exc), usage_hint(exc))
+        sys.exit(exc.exit_code if exc.exit_code != 1 else EXIT_USAGE)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

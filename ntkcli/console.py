@@ -17,8 +17,10 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from rich.console import Console, ConsoleOptions, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 
 OutputFormat = Literal["table", "json"]
@@ -86,11 +88,77 @@ def _console(stderr: bool) -> Console:
     return console
 
 
+class Fitted:
+    """A table that never breaks a number or a name inside a cell: when its narrowest layout
+    (each column as wide as its longest word) does not fit the terminal, each row is stacked
+    as `header  value` lines instead, so words wrap between cells, never inside one."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.update_width(10**6)  # unclamped: the layout it would like
+        spans = [self._span(console, wide, column) for column in self.table.columns]
+        # Borders and padding: what the table needs beyond its cells' own widths.
+        overhead = Measurement.get(console, wide, self.table).maximum - sum(h for _, h in spans)
+        needed = overhead + sum(low for low, _ in spans)
+        if needed > options.max_width:
+            yield from self._stacked()
+            return
+        # Rich's own layout may squeeze a column below its longest word when the table is too
+        # wide; instead give each column its longest word, then share what is left.
+        spare = options.max_width - needed
+        slack = sum(high - low for low, high in spans)
+        if overhead + sum(high for _, high in spans) > options.max_width and slack > 0:
+            for column, (low, high) in zip(self.table.columns, spans, strict=True):
+                column.width = low + (spare * (high - low)) // slack
+        yield self.table
+
+    @staticmethod
+    def _span(console: Console, options: ConsoleOptions, column: Any) -> tuple[int, int]:
+        """(longest word, longest line) over a column's header and cells, without padding."""
+        cells = [column.header, *column._cells]
+        found = [Measurement.get(console, options, c) for c in cells if c != ""]
+        high = max((m.maximum for m in found), default=1)
+        return (high if column.no_wrap else max((m.minimum for m in found), default=1)), high
+
+    def _stacked(self) -> RenderResult:
+        columns = self.table.columns
+        rows = max((len(c._cells) for c in columns), default=0)
+        headers = [str(c.header) for c in columns]
+        if self.table.title:
+            title = self.table.title
+            yield title if isinstance(title, Text) else Text(str(title), style="bold")
+        for index in range(rows):
+            block = Table(show_header=False, box=None, pad_edge=False)
+            block.add_column(no_wrap=True, style="bold")
+            block.add_column(overflow="fold")
+            for header, column in zip(headers, columns, strict=True):
+                cell = column._cells[index] if index < len(column._cells) else ""
+                if isinstance(cell, str | Text) and not str(cell).strip():
+                    continue
+                block.add_row(header or "", cell)
+            yield block
+            if self.table.show_header and index < rows - 1:
+                yield Text("")
+
+
+def fit(renderable: RenderableType) -> RenderableType:
+    """Every table in `renderable` (nested in groups too) made Fitted."""
+    if isinstance(renderable, Table):
+        for column in renderable.columns:
+            column.overflow = "fold"
+        return Fitted(renderable)
+    if isinstance(renderable, Group):
+        return Group(*(fit(part) for part in renderable.renderables))
+    return renderable
+
+
 def emit(renderable: RenderableType) -> None:
     """A result on stdout. A reader that left (`| head`, `| true`) ends the output quietly; the
     command still exits with its own code (validate's findings keep exit 1)."""
     try:
-        _console(stderr=False).print(renderable)
+        _console(stderr=False).print(fit(renderable))
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:
@@ -102,6 +170,18 @@ def _json_text(data: Any) -> str:
     # only occur inside strings, where \\uXXXX is their valid JSON spelling.
     text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False)
     return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def emit_text(text: str) -> None:
+    """Plain text on stdout (no markup, wrapped by the terminal; control characters escaped)."""
+    if sys.stdout is None:
+        return
+    _prepare_streams()
+    try:
+        sys.stdout.write(untrusted(text) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
 
 
 def emit_json(data: Any) -> None:
@@ -116,8 +196,20 @@ def emit_json(data: Any) -> None:
         silence_stdout()
 
 
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """`-q/--quiet`: notes are dropped; errors and results are not."""
+    global _quiet
+    _quiet = quiet
+
+
 def note(message: str) -> None:
-    """A one-line note on stderr (e.g. 'using the bundled snapshot')."""
+    """A one-line note on stderr (e.g. 'using the bundled snapshot'), unless --quiet. The
+    message is text, never markup: it can carry a path or a key from a config."""
+    if _quiet:
+        return
     line = Text("Note:", style="dim")
     line.append(" " + message)
     _console(stderr=True).print(line, highlight=False, soft_wrap=True)

@@ -237,6 +237,9 @@ MAX_POINTS = 200
 # lengths given on the command line are capped at MAX_LENGTHS (diff, compare), a usage error.
 MAX_ROTARY_DIM = 65_536
 MAX_LENGTHS = 64
+MAX_LENGTH = 2**31 - 1  # the largest length anywhere: vLLM keeps positions in int32
+CONFIG_FILE = "config.json"  # the file a model directory or Hub repo is read from
+DTYPES = ("float32", "float16", "bfloat16")  # model dtypes of the cos/sin cache
 
 DTYPE_BYTES: Mapping[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 

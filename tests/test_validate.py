@@ -285,7 +285,7 @@ def test_transformers_cross_check_runs_on_validate(tmp_path: Path) -> None:
         "rope_scaling": {"rope_type": "dynamic", "factor": 0.5},
     }
     (model / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    run = cli("validate", str(model), "-f", "json")
+    run = cli("validate", str(model), "--transformers-check", "-f", "json")
     (entry,) = run.json()
     assert ids(entry) == ["R12", "T02"]
     assert "got 0.5" in entry["findings"][1]["message"]
@@ -297,8 +297,9 @@ def test_transformers_not_installed_is_an_info_finding(tmp_path: Path) -> None:
     # sys.modules[name] = None is how Python marks a module unimportable.
     code = (
         "import sys; sys.modules['transformers'] = None; "
-        "sys.argv = ['ntkcli', 'validate', 'internlm/internlm2-chat-7b', '--bundled', '-f', "
-        "'json', '--trust-remote-code']; from ntkcli.cli import main; main()"
+        "sys.argv = ['ntkcli', 'validate', 'internlm/internlm2-chat-7b', '--bundled', "
+        "'--transformers-check', '-f', 'json', '--trust-remote-code']; "
+        "from ntkcli.cli import main; main()"
     )
     import subprocess
 

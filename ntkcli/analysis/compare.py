@@ -9,8 +9,8 @@ For each model and length N this answers "does vLLM match the model's own code?"
 - the divergence of vLLM new from the model's reference runtime (Nomic's code for nomic_bert,
   transformers otherwise).
 
-A second, shorter input of K tokens on the same server (SPEC R05) shows that vLLM new's base is
-fixed by max_model_len while the references scale per sequence.
+A second, shorter input of K tokens on the same server (see `ntkcli rule R05`) shows that
+vLLM new's base is fixed by max_model_len while the references scale per sequence.
 
 Divergence angle. Every runtime rotates position p, frequency i by angle(p, i) = p · inv_freq_i
 with inv_freq_i = θ'^(−2i/d). So |Δangle(p, i)| = p · |Δinv_freq_i| grows with p, and its maximum
@@ -207,10 +207,10 @@ def vllm_column(runtime: str, r: Resolution, input_len: int) -> RuntimeColumn:
         note = f"input longer than max_model_len {r.max_model_len}: vLLM rejects the request"
         status = "rejected"
     elif rot is not None and rot.cache_rows is not None and rot.cache_rows < input_len:
-        note = f"positions ≥ {rot.cache_rows} are past the cache end (SPEC R03)"
+        note = f"positions ≥ {rot.cache_rows} are past the cache end (see `ntkcli rule R03`)"
         status = "past cache end"
     elif isinstance(bad_base, str):
-        note = f"{bad_base}: the cos/sin cache is NaN/Inf or garbage (SPEC R01)"
+        note = f"{bad_base}: the cos/sin cache is NaN/Inf or garbage (see `ntkcli rule R01`)"
         status = "garbage θ'"
     return RuntimeColumn(
         runtime=runtime,
@@ -311,12 +311,12 @@ def _prepare(raw: RawConfig, first: Resolution) -> _Model:
         elif cfg.get("rotary_scaling_factor"):
             notes.append(
                 f"rotary_scaling_factor {cfg.get('rotary_scaling_factor')!r}: Nomic's code scales "
-                f"inputs over T; vLLM ignores it (SPEC R04)"
+                f"inputs over T; vLLM ignores it (see `ntkcli rule R04`)"
             )
     if cfg.get("use_dynamic_ntk"):
         notes.append(
             "use_dynamic_ntk is set: the model's own remote code scales RoPE; vLLM does not "
-            "apply it and ntkcli does not model that code (SPEC R13)"
+            "apply it and ntkcli does not model that code (see `ntkcli rule R13`)"
         )
     transformers = _transformers_input(cfg, params) if rope_type == "dynamic" else None
     # θ as transformers 5 standardises it (SPEC §3: rope_parameters.rope_theta, else the

@@ -174,12 +174,12 @@ def bare_params(
     if not math.isfinite(base) or base <= 0:
         raise UsageError(
             f"--base must be a finite number > 0, got {base!r}",
-            hint="RoPE bases are positive, e.g. 10000 (SPEC R11)",
+            hint="RoPE bases are positive, e.g. 10000 (see `ntkcli rule R11`)",
         )
     if not math.isfinite(factor) or factor <= 0:
         raise UsageError(
             f"--factor must be a finite number > 0, got {factor!r}",
-            hint="dynamic-NTK factors are positive, e.g. 2.0 (SPEC R11)",
+            hint="dynamic-NTK factors are positive, e.g. 2.0 (see `ntkcli rule R11`)",
         )
     if rotary_dim < 1:
         raise UsageError(f"--rotary-dim must be an integer ≥ 1, got {rotary_dim}")
@@ -194,12 +194,12 @@ def bare_params(
         raise UsageError(
             "--rotary-dim 2 makes the NTK exponent d/(d − 2) a division by zero: vLLM raises "
             "ZeroDivisionError building DynamicNTKScalingRotaryEmbedding, in both versions",
-            hint="use an even rotary dim ≥ 4 (SPEC R11)",
+            hint="use an even rotary dim ≥ 4 (see `ntkcli rule R11`)",
         )
     if rotary_dim % 2:
         raise UsageError(
             f"--rotary-dim must be even, got {rotary_dim}: the cache is a cos half and a sin half",
-            hint="use an even rotary dim ≥ 4 (SPEC R11)",
+            hint="use an even rotary dim ≥ 4 (see `ntkcli rule R11`)",
         )
     if dtype not in SUPPORTED_DTYPES:
         raise UsageError(f"--dtype {dtype!r} is not one of {', '.join(SUPPORTED_DTYPES)}")
@@ -271,16 +271,18 @@ def _explain(inner: float, base: float, scaled: Base | None) -> str | None:
     if inner == 0:
         return (
             "inner term 0 → θ' = 0.0: inv_freq = 1/0.0^(2i/d) = [1, inf, inf, …], "
-            "so the cache is NaN/Inf (SPEC §4.5)"
+            "so the cache is NaN/Inf"
         )
     if inner < 0:
         return (
             f"inner term {_n(inner)} < 0: Python's negative ** fractional power is complex, "
             f"θ' = {_b(scaled)}; torch keeps the cache complex and the cast to the model dtype "
-            "drops the imaginary part (one UserWarning), leaving cosh-like garbage (SPEC §4.5)"
+            "drops the imaginary part (one UserWarning), leaving cosh-like garbage"
         )
     if inner < 1:
-        return f"inner term {_n(inner)} < 1: θ' shrinks below θ = {_n(base)} (SPEC R02)"
+        return (
+            f"inner term {_n(inner)} < 1: θ' shrinks below θ = {_n(base)} (see `ntkcli rule R02`)"
+        )
     return None
 
 

@@ -385,7 +385,7 @@ def plot_data(
         elif rot.trained_positions is not None:
             notes.append(
                 "vLLM new: no max_trained_positions in the rope parameters, so T = L at every "
-                "length and θ' = θ (SPEC §4.4)"
+                "length and θ' = θ"
             )
     default_len = {line: _default_len(r) for line, r in defaults.items()}
     chosen = at if at is not None else (default_len["new"] or new.requested_len or 2048)

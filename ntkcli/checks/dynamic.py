@@ -83,10 +83,18 @@ def base_depends_on_max_model_len(r: Resolution) -> Iterator[Issue]:
         f"(θ {fmt(rot.base)}, α {fmt(rot.factor)}, T {rot.trained_positions}): the same short "
         "input embeds differently at another --max-model-len, while the model's own code scales "
         f"per sequence, and only sequences longer than T",
-        f"pin --max-model-len {rot.max_position} wherever embeddings are compared, or serve "
-        f"--max-model-len {rot.trained_positions} (= T, θ' = θ) to match the reference for inputs "
-        "up to T",
+        (
+            f"pin --max-model-len {rot.max_position} wherever embeddings are compared, or serve "
+            if _usable(rot.scaled_base)
+            else "serve "  # never recommend a length whose base R01 flags as broken
+        )
+        + f"--max-model-len {rot.trained_positions} (= T, θ' = θ) to match the reference for "
+        "inputs up to T",
     )
+
+
+def _usable(base: object) -> bool:
+    return isinstance(base, int | float) and not isinstance(base, bool) and base > 0
 
 
 @rule("R12", "warning", "dynamic NTK with factor < 1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Annotated
 
@@ -9,8 +10,9 @@ import typer
 
 from ntkcli import console, sources
 from ntkcli.commands import options as o
+from ntkcli.commands.lengths import length_parser, parse_lengths
 from ntkcli.errors import UsageError
-from ntkcli.model import MAX_LENGTHS
+from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
 
 Models = Annotated[
@@ -26,7 +28,9 @@ Lengths = Annotated[
         "--len",
         "--lengths",
         "-n",
-        help="Sequence length N (max_model_len and input length); repeat it or give a comma list.",
+        help="Sequence length N (max_model_len and input length): 8192, 8k, 32K, a list 512,2048 "
+        "or a range 512..8192 (doubling); repeatable.",
+        metavar="N",
         show_default=False,
     ),
 ]
@@ -34,9 +38,10 @@ Short = Annotated[
     int,
     typer.Option(
         "--short",
-        min=0,
-        max=o.MAX_LEN,
-        help="Also show a K-token input on the server at max_model_len = N (SPEC R05); 0: off.",
+        parser=length_parser("--short", allow_zero=True),
+        metavar="K",
+        help="Also show a K-token input on a server started with max_model_len = N "
+        "(dynamic NTK scales by the running length, so short inputs differ); 0: off.",
     ),
 ]
 
@@ -52,27 +57,7 @@ Engines = Annotated[
 ]
 
 
-def parse_lengths(values: list[str]) -> tuple[int, ...]:
-    """`--len 512 --len 2048,4096` → (512, 2048, 4096), in order, without repeats."""
-    found: list[int] = []
-    for value in values:
-        for part in value.split(","):
-            text = part.strip().replace("_", "")
-            if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= o.MAX_LEN:
-                raise UsageError(
-                    f"--len {part.strip()!r} is not a length",
-                    hint=f"give positive integers up to {o.MAX_LEN}, e.g. --len 512,2048",
-                )
-            if int(text) not in found:
-                found.append(int(text))
-            if len(found) > MAX_LENGTHS:
-                raise UsageError(
-                    f"--len: more than {MAX_LENGTHS} lengths",
-                    hint=f"give at most {MAX_LENGTHS} lengths (each runs the whole pipeline)",
-                )
-    return tuple(found)
-
-
+@o.with_source
 def compare(
     length: Lengths,
     models: Models = None,
@@ -81,13 +66,8 @@ def compare(
     allow_long_max_model_len: o.AllowLong = False,
     trust_remote_code: o.TrustRemoteCode = False,
     transformers: o.Transformers = None,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
     engines: Engines = None,
 ) -> None:
@@ -99,11 +79,9 @@ def compare(
     from ntkcli.render.compare import compare_tables  # lazy: keeps start-up light
     from ntkcli.serialize.compare import comparison  # lazy: keeps start-up light
 
-    lengths = parse_lengths(length)
+    lengths = parse_lengths(length, "--len").lengths
     names = models or [str(m["model"]) for m in sources.bundled_models()]
-    opts = o.hub_options(
-        revision, token, cache_dir, offline, refresh, bundled or not models, timeout
-    )
+    opts = source if models else replace(source, bundled=True)
     several = analysis.fetches_from_hub(names, opts) > 1
     track = partial(console.track, description="Fetching configs", show=several)
     from ntkcli.engines.registry import parse_engines  # lazy: keeps start-up light

@@ -9,8 +9,10 @@ import typer
 
 from ntkcli import console
 from ntkcli.commands import options as o
+from ntkcli.commands.lengths import parse_lengths
 from ntkcli.errors import EXIT_FINDINGS, UsageError
 from ntkcli.model import DEFAULT_MAX_BYTES
+from ntkcli.sources import HubOptions
 
 BARE = "Bare parameters (no MODEL)"
 
@@ -71,7 +73,9 @@ Lengths = Annotated[
     str | None,
     typer.Option(
         "--lengths",
-        help="Comma list of served lengths, one row each (L, or --max-model-len with MODEL).",
+        help="Served lengths, one row each (L, or --max-model-len with MODEL): a list "
+        "512,2048, a range 512..8192 (doubling), in vLLM's syntax (8k, 8K).",
+        metavar="LENGTHS",
         show_default=False,
     ),
 ]
@@ -113,6 +117,7 @@ def _check_mode(
             )
 
 
+@o.with_source
 def diff(
     model: OptionalModel = None,
     max_model_len: o.MaxModelLen = None,
@@ -130,13 +135,8 @@ def diff(
     transformers: o.Transformers = None,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     exit_code: ExitCode = False,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
 ) -> None:
     """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and the real torch caches."""
@@ -158,7 +158,7 @@ def diff(
         "--allow-long-max-model-len": allow_long_max_model_len,
     }
     _check_mode(model, bare_flags, model_flags)
-    length_list = analysis.parse_lengths(lengths)
+    length_list = None if lengths is None else list(parse_lengths(lengths, "--lengths").lengths)
     budget = analysis.check_max_bytes(max_bytes)
     if length_list is not None and (max_model_len is not None or max_position is not None):
         raise UsageError("--lengths replaces --max-model-len / --max-position: give one of them")
@@ -184,9 +184,7 @@ def diff(
             trust_remote_code,
             transformers,
         )
-        raw = o.load_model(
-            model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
-        )
+        raw = o.load_model(model, source)
         results = (
             analysis.diff_model(raw, request, budget)
             if length_list is None

@@ -6,9 +6,11 @@ from dataclasses import replace
 
 from ntkcli import checks, console, render, serialize
 from ntkcli.commands import options as o
+from ntkcli.sources import HubOptions
 from ntkcli.vllm.pipeline import resolve
 
 
+@o.with_source
 def inspect(
     model: o.ModelArg,
     max_model_len: o.MaxModelLen = None,
@@ -18,13 +20,8 @@ def inspect(
     dtype: o.Dtype = "float32",
     trust_remote_code: o.TrustRemoteCode = False,
     transformers: o.Transformers = None,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
     engine: o.EngineOpt = None,
 ) -> None:
@@ -34,9 +31,7 @@ def inspect(
         trust_remote_code,
         transformers,
     )
-    raw = o.load_model(
-        model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
-    )
+    raw = o.load_model(model, source)
     if engine is not None:
         from ntkcli.commands.engine_view import show_engine  # lazy: keeps start-up light
 

@@ -1,23 +1,32 @@
 """Options shared by several commands, declared once (as huggingface_hub's `hf` CLI does), and
-the builders that turn them into core inputs."""
+the builders that turn them into core inputs.
+
+The source options (--revision … --timeout) reach a command as ONE value: a command declares a
+`source: HubOptions` parameter and `@with_source` gives it the seven options and builds the
+HubOptions, so no command lists them and the loader gets them in one piece.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from ntkcli import console, sources
+from ntkcli.commands.lengths import length_parser
 from ntkcli.console import OutputFormat
-from ntkcli.errors import UsageError
-from ntkcli.model import RawConfig, Request
+from ntkcli.errors import SourceNotFound, UsageError
+from ntkcli.model import DTYPES, MAX_LENGTH, RawConfig, Request
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
 from ntkcli.vllm.versions import parse_vllm_version
 
-MAX_LEN = 2**31 - 1
-DTYPES = ("float32", "float16", "bfloat16")
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_LEN = MAX_LENGTH  # the one bound, under the name the commands use
 
 ModelArg = Annotated[
     str,
@@ -108,9 +117,11 @@ MaxModelLen = Annotated[
     int | None,
     typer.Option(
         "--max-model-len",
-        min=-1,
-        max=MAX_LEN,
-        help="vLLM's --max-model-len (-1 or absent: let vLLM pick).",
+        parser=length_parser("--max-model-len", auto=True),
+        metavar="N",
+        help="vLLM's --max-model-len, in vLLM's syntax: 8192, 8k (8000), 8K (8192), 25.6k; "
+        "-1, auto or absent: let vLLM pick.",
+        show_default=False,
         rich_help_panel="vLLM",
     ),
 ]
@@ -132,7 +143,7 @@ Dtype = Annotated[
     str,
     typer.Option(
         "--dtype",
-        help="Model dtype of the cos/sin cache: float32, float16, bfloat16.",
+        help=f"Model dtype of the cos/sin cache: {', '.join(DTYPES)}.",
         rich_help_panel="vLLM",
     ),
 ]
@@ -142,36 +153,58 @@ Format = Annotated[
 ]
 
 
-def hub_options(
-    revision: str | None,
-    token: str | None,
-    cache_dir: str | None,
-    offline: bool,
-    refresh: bool,
-    bundled: bool,
-    timeout: float,
-) -> HubOptions:
-    return HubOptions(
-        revision=revision,
-        token=token,
-        cache_dir=cache_dir,
-        offline=offline,
-        refresh=refresh,
-        bundled=bundled,
-        timeout=timeout,
-    )
+_SOURCE_OPTIONS: dict[str, tuple[Any, Any]] = {  # parameter name → (annotation, default)
+    "revision": (Revision, None),
+    "token": (Token, None),
+    "cache_dir": (CacheDir, None),
+    "offline": (Offline, False),
+    "refresh": (Refresh, False),
+    "bundled": (Bundled, False),
+    "timeout": (Timeout, HubOptions.timeout),
+}
+
+
+def extend_signature(
+    command: F, drop: str | None, extra: dict[str, tuple[Any, Any]], build: Callable[..., Any]
+) -> F:
+    """`command` with its `drop` parameter replaced by the options in `extra`; `build` turns
+    their values (a dict) into what `drop` receives. Typer reads the new signature."""
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != drop]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, (kind, default) in extra.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in extra}
+        built = build(values)
+        if drop is not None:
+            kwargs[drop] = built
+        return command(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*kept, *added]}
+    return wrapper  # type: ignore[return-value]
+
+
+def with_source(command: F) -> F:
+    """Give `command` the source options, passed to it as one `source: HubOptions`."""
+    return extend_signature(command, "source", _SOURCE_OPTIONS, lambda v: HubOptions(**v))
 
 
 def vllm_request(
     vllm: str, max_model_len: int | None, hf_overrides: str | None, allow_long: bool, dtype: str
 ) -> Request:
-    if max_model_len == 0:
-        raise UsageError("--max-model-len must be a positive length (or -1 for vLLM's choice)")
+    """`max_model_len` arrives parsed (None: vLLM picks), see commands/lengths.py."""
     if dtype not in DTYPES:
-        raise UsageError(f"--dtype {dtype!r} is not one of {', '.join(DTYPES)}")
+        raise UsageError(
+            f"--dtype {dtype!r} is not one of {', '.join(DTYPES)}", hint="e.g. --dtype bfloat16"
+        )
     return Request(
         vllm=parse_vllm_version(vllm),
-        max_model_len=None if max_model_len in (None, -1) else max_model_len,
+        max_model_len=max_model_len,
         hf_overrides=parse_hf_overrides(hf_overrides),
         allow_long_max_model_len=allow_long,
         dtype=dtype,
@@ -180,10 +213,27 @@ def vllm_request(
 
 def load_model(model: str, opts: HubOptions) -> RawConfig:
     """Load MODEL; when where it came from needs saying (a bundled fallback), say it on stderr."""
-    raw = sources.load(model, opts)
+    try:
+        raw = sources.load(model, opts)
+    except SourceNotFound as exc:
+        close = _close_snapshot(model)
+        if close is None:
+            raise
+        raise SourceNotFound(exc.message, hint=f"did you mean {close}?") from None
     if raw.source.note:
         console.note(raw.source.note)
     return raw
+
+
+def _close_snapshot(model: str) -> str | None:
+    """The bundled snapshot a mistyped model id was probably meant to be (one letter off)."""
+    import difflib
+
+    names = [str(m["model"]) for m in sources.bundled_models()]
+    if model in names:
+        return None
+    found = difflib.get_close_matches(model, names, n=1, cutoff=0.9)
+    return found[0] if found else None
 
 
 # -- the config object vLLM builds (SPEC §2.2): trust_remote_code and the transformers version --

@@ -9,7 +9,9 @@ import typer
 
 from ntkcli import console
 from ntkcli.commands import options as o
+from ntkcli.commands.lengths import length_parser
 from ntkcli.model import DEFAULT_POINTS, MAX_POINTS
+from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
 
 Out = Annotated[
@@ -27,8 +29,9 @@ Lengths = Annotated[
     typer.Option(
         "--lengths",
         help="Lengths to plot: a range A..B (log-spaced, plus T, the zero crossing and the "
-        "default max_model_len when inside it) or a list 512,1024,8192. "
-        "Default 256..32768, widened to hold those landmarks.",
+        "default max_model_len when inside it) or a list 512,1024,8192, in vLLM's syntax "
+        "(8k, 8K). Default 256..32768, widened to hold those landmarks.",
+        metavar="LENGTHS",
         show_default=False,
     ),
 ]
@@ -42,14 +45,15 @@ At = Annotated[
     int | None,
     typer.Option(
         "--at",
-        min=1,
-        max=o.MAX_LEN,
+        parser=length_parser("--at"),
+        metavar="N",
         help="Length of the wavelength panel (default: vLLM new's default max_model_len).",
         show_default=False,
     ),
 ]
 
 
+@o.with_source
 def plot(
     model: o.ModelArg,
     out: Out = None,
@@ -60,13 +64,8 @@ def plot(
     allow_long_max_model_len: o.AllowLong = False,
     trust_remote_code: o.TrustRemoteCode = False,
     transformers: o.Transformers = None,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
 ) -> None:
     """Plot θ' against the served length (vLLM new, vLLM old, the model's own code) and the
@@ -81,9 +80,7 @@ def plot(
 
     spec = parse_lengths(lengths)
     overrides = parse_hf_overrides(hf_overrides)
-    raw = o.load_model(
-        model, o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout)
-    )
+    raw = o.load_model(model, source)
     data = plot_data(
         raw,
         overrides,

@@ -10,6 +10,7 @@ import typer
 
 from ntkcli import checks, console
 from ntkcli.commands import options as o
+from ntkcli.sources import HubOptions
 
 Inputs = Annotated[
     list[str],
@@ -32,14 +33,18 @@ Ignore = Annotated[
         show_default=False,
     ),
 ]
-NoTransformers = Annotated[
+TransformersCheck = Annotated[
     bool,
     typer.Option(
-        "--no-transformers",
-        help="Skip the cross-check with transformers' own standardize_rope_params()/"
-        "validate_rope() (T01–T03); it costs ~2 s of import once.",
+        "--transformers-check",
+        help="Also run transformers' own standardize_rope_params()/validate_rope() on each "
+        "config (rules T01–T03: would transformers itself refuse or warn?). Needs "
+        "ntkcli[reference]; costs ~2 s of import once. Off by default.",
         rich_help_panel="Rules",
     ),
+]
+NoTransformers = Annotated[  # the old opt-out, kept so existing scripts still run: now the default
+    bool, typer.Option("--no-transformers", hidden=True, help="The default: no cross-check.")
 ]
 Isolated = Annotated[
     bool,
@@ -59,6 +64,7 @@ FollowSymlinks = Annotated[
 ]
 
 
+@o.with_source
 def validate(
     inputs: Inputs,
     max_model_len: o.MaxModelLen = None,
@@ -70,20 +76,16 @@ def validate(
     transformers: o.Transformers = None,
     strict: Strict = False,
     ignore: Ignore = None,
+    transformers_check: TransformersCheck = False,
     no_transformers: NoTransformers = False,
     isolated: Isolated = False,
     follow_symlinks: FollowSymlinks = False,
-    revision: o.Revision = None,
-    token: o.Token = None,
-    cache_dir: o.CacheDir = None,
-    offline: o.Offline = False,
-    refresh: o.Refresh = False,
-    bundled: o.Bundled = False,
-    timeout: o.Timeout = 10.0,
+    *,
+    source: HubOptions,
     format: o.Format = "table",
     engines: o.EnginesOpt = None,
 ) -> None:
-    """Check configs for RoPE sharp edges (SPEC §7): NaN/complex bases, positions past the
+    """Check configs for RoPE sharp edges: NaN/complex bases, positions past the
     cache, ignored keys, refusals. Exit 0 clean, 1 errors (--strict: warnings too), 3 unreadable."""
     from ntkcli import settings  # lazy: tomllib and the settings search only for validate
     from ntkcli.analysis.validate import validate as run_validation  # lazy: keeps start-up light
@@ -101,10 +103,10 @@ def validate(
     report = run_validation(
         inputs,
         request,
-        o.hub_options(revision, token, cache_dir, offline, refresh, bundled, timeout),
+        source,
         ignore=ignored,
         strict=strict or project.strict,
-        cross_check=not no_transformers,
+        cross_check=transformers_check and not no_transformers,
         follow_symlinks=follow_symlinks,
     )
     if engines:
@@ -115,7 +117,7 @@ def validate(
     for result in report.results:
         if result.error is not None:
             console.error(render_validate.unreadable_line(result), result.error.hint)
-        elif not bundled and result.resolution and result.resolution.raw.source.note:
+        elif not source.bundled and result.resolution and result.resolution.raw.source.note:
             console.note(result.resolution.raw.source.note)  # e.g. offline → bundled snapshot
     if format == "json":
         console.emit_json(serialize_validate.report(report))

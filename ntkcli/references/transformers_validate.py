@@ -163,5 +163,5 @@ def not_installed() -> Finding:
         "T03",
         "info",
         "transformers is not installed: the transformers cross-check was skipped",
-        "pip install 'ntkcli[reference]', or pass --no-transformers to silence this",
+        "pip install 'ntkcli[reference]', or drop --transformers-check",
     )

@@ -45,6 +45,12 @@ def fmt_dict(value: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}: {v!r}" for k, v in value.items()) + "}" if value else "{}"
 
 
+def _vllm_label(release: str, label: str) -> str:
+    """The release modelled, and what was asked when that was a name (`0.33.0 (asked: new)`):
+    never `new (new)`."""
+    return release if label == release else f"{release} (asked: {label})"
+
+
 def _section(table: Table, title: str, rows: Iterable[tuple[str, str | Text]]) -> None:
     table.add_row(Text(title, style="bold magenta"), "")
     for key, value in rows:
@@ -71,10 +77,7 @@ def inspect_table(r: Resolution) -> RenderableType:
         ("source", src.kind + (f" ({src.snapshot} snapshot)" if src.snapshot else "")),
         ("path", src.path),
         ("revision", src.revision or "—"),
-        (
-            "vLLM",
-            f"{r.request.vllm.release} ({r.request.vllm.line}; asked: {r.request.vllm.label})",
-        ),
+        ("vLLM", _vllm_label(r.request.vllm.release, r.request.vllm.label)),
         ("config class", _config_class(r)),
         ("transformers", f"{r.transformers} (class data of {r.transformers_label})"),
     ]

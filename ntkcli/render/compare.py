@@ -113,7 +113,7 @@ def legend(c: Comparison) -> Text:
     ]
     if c.short:
         lines.append(
-            f"↳{c.short}: a {c.short}-token input on the same server (SPEC R05: vLLM new's θ' "
+            f"↳{c.short}: a {c.short}-token input on the same server (rule R05: vLLM new's θ' "
             "depends on max_model_len, not on the input)."
         )
     return Text("\n".join(lines), style="dim")

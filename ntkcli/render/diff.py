@@ -49,6 +49,8 @@ def _finite(s: Side) -> Text:
     c = s.cache
     if c is None:
         return Text("—", style="dim")
+    if c.all_finite and c.abs_max > 1.0:  # finite, yet no cos or sin is ever above 1
+        return Text("yes, but values above 1: not cos/sin, garbage", style="bold red")
     if c.all_finite:
         return Text("yes", style="green")
     return Text(f"no ({c.nan_count:,} NaN, {c.inf_count:,} inf)", style="bold red")

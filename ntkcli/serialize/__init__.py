@@ -147,7 +147,10 @@ def resolution(r: Resolution) -> dict[str, Any]:
         "normalised_rope_parameters": jsonable(r.normalised_rope),
         "max_trained_positions": rot.trained_positions if rot else None,
         "max_model_len": r.max_model_len,
-        "requested_max_model_len": r.requested_len,
+        # What the user asked for with --max-model-len, null when nothing was; the
+        # length vLLM went on to check (asked for, or picked by vLLM) has its own name.
+        "requested_max_model_len": r.request.max_model_len,
+        "checked_max_model_len": r.requested_len,
         "refusal": None
         if r.refusal is None
         else {

@@ -1,0 +1,64 @@
+"""Issue 13 item 2: a number or a class name is never broken inside a table cell, at any width
+from 60 to 200. Each command's table output at 60/80/100/200 columns must contain, whole, every
+number and CamelCase name that the same output shows on an unlimited line."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from tests.conftest import cli
+
+WIDTHS = (60, 80, 100, 200)
+TOKEN = re.compile(r"\d+(?:[.,]\d+)+(?:e[+-]?\d+)?|\d{4,}|\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b")
+NOMIC = "nomic-ai/nomic-embed-text-v1"
+RUNS = {
+    "inspect": ["inspect", NOMIC, "--bundled", "--hf-overrides", '{"rotary_scaling_factor": 2}'],
+    "inspect-dynamic": [
+        "inspect",
+        NOMIC,
+        "--bundled",
+        "--hf-overrides",
+        '{"rope_parameters": {"rope_type": "dynamic", "factor": 2, "rope_theta": 1000}}',
+    ],
+    "models": ["models"],
+    "compare": ["compare", "--len", "4096,8k", NOMIC, "--bundled"],
+    "diff": [
+        "diff",
+        *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+        *("--max-position", "4096", "--max-trained-positions", "2048"),
+    ],
+    "diff-lengths": [
+        "diff",
+        *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+        *("--max-trained-positions", "2048", "--lengths", "512..8192"),
+    ],
+    "diff-complex": [
+        "diff",
+        *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+        *("--max-trained-positions", "2048", "--lengths", "1k..8k"),
+    ],
+    "plot": ["plot", NOMIC, "--bundled", "--lengths", "512..8192", "--points", "8"],
+    "validate": ["validate", NOMIC, "--bundled"],
+    "rule": ["rule", "--all"],
+}
+
+
+def _out(args: list[str], width: int) -> str:
+    run = cli(*args, env={"NTKCLI_WIDTH": str(width)})
+    assert run.exit_code in (0, 1), run.stderr
+    return run.stdout
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_no_number_or_name_split_across_lines(name: str) -> None:
+    wide = _out(RUNS[name], 2000)
+    tokens = Counter(TOKEN.findall(wide))
+    assert tokens, "the output shows numbers"
+    for width in WIDTHS:
+        narrow = _out(RUNS[name], width)
+        whole = Counter(TOKEN.findall(narrow))
+        broken = sorted(t for t, n in tokens.items() if whole[t] < n)
+        assert not broken, f"{name} at {width} columns breaks {broken[:5]}:\n{narrow}"
