@@ -398,3 +398,60 @@ def test_partial_factor_zero_is_refused(tmp_path: Path) -> None:
     data = _inspect(_model(tmp_path, cfg), "--vllm", "new")
     assert data["refusal"] is not None
     assert data["cache_built"] is False
+
+
+def test_gemma3_skips_the_factor(tmp_path: Path) -> None:
+    # SPEC §4.1.4: no factor step when model_type contains "gemma3" → 131072 stays 131072.
+    cfg = {
+        "model_type": "gemma3_text",
+        "architectures": ["Gemma3ForCausalLM"],
+        "hidden_size": 2560,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 4,
+        "head_dim": 256,
+        "max_position_embeddings": 131072,
+        "rope_theta": 1000000.0,
+        "rope_scaling": {"rope_type": "linear", "factor": 8.0},
+    }
+    assert _inspect(_model(tmp_path, cfg), "--vllm", "new")["max_model_len"] == 131072
+
+
+@SPEC_REVISION
+def test_longrope_default_length_is_original_max_position_embeddings(tmp_path: Path) -> None:
+    # SPEC §4.2.1: with a longrope layer the default max_model_len is the config attribute
+    # original_max_position_embeddings (4096), not the derived 131072.
+    cfg = {
+        "model_type": "phi3",
+        "architectures": ["Phi3ForCausalLM"],
+        "hidden_size": 3072,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 32,
+        "max_position_embeddings": 131072,
+        "original_max_position_embeddings": 4096,
+        "rope_theta": 10000.0,
+        "rope_scaling": {
+            "type": "longrope",
+            "short_factor": [1.0] * 48,
+            "long_factor": [2.0] * 48,
+        },
+    }
+    data = _inspect(_model(tmp_path, cfg), "--vllm", "new")
+    assert data["max_model_len"] == 4096
+    assert data["rope_class"] == "Phi3LongRoPEScaledRotaryEmbedding"
+
+
+def test_rope_parameters_max_trained_positions_is_t(tmp_path: Path) -> None:
+    # SPEC §4.4.8 (new only): T = the rope parameters' max_trained_positions, else L.
+    # L = 4096 (unscaled max_position_embeddings), T = 2048, α = 2: inner 2·4096/2048 − 1 = 3,
+    # θ' = 10000 · 3^(128/126).
+    cfg = LLAMA | {
+        "rope_scaling": {"rope_type": "dynamic", "factor": 2.0, "max_trained_positions": 2048}
+    }
+    data = _inspect(_model(tmp_path, cfg), "--vllm", "0.22.0")
+    assert data["inner_term"] == 3.0
+    assert data["scaled_base"] == 30527.7367488067
+    # Without it T = L: inner 1, θ' = θ (§4.4.8).
+    cfg["rope_scaling"] = {"rope_type": "dynamic", "factor": 2.0}
+    data = _inspect(_model(tmp_path, cfg), "--vllm", "0.22.0")
+    assert data["inner_term"] == 1.0
+    assert data["scaled_base"] == 10000.0
