@@ -455,3 +455,32 @@ def test_rope_parameters_max_trained_positions_is_t(tmp_path: Path) -> None:
     data = _inspect(_model(tmp_path, cfg), "--vllm", "0.22.0")
     assert data["inner_term"] == 1.0
     assert data["scaled_base"] == 10000.0
+
+
+@pytest.mark.parametrize(
+    ("user_t", "t", "inner", "scaled"),
+    [(1024, 1024, 3.0, 3108.2236667168813), (None, 2048, 1.0, 1000.0)],
+)
+def test_nomic_users_max_trained_positions_wins(
+    user_t: int | None, t: int, inner: float, scaled: float
+) -> None:
+    # SPEC §4.3.4 (new vLLM): {"max_trained_positions": T} updated with the user's rope
+    # parameters, so a max_trained_positions key there wins over the config's T (2048).
+    # L = 2048, α = 2: T = 1024 → inner 2·2048/1024 − 1 = 3, θ' = 3108.2236667168813 (§6);
+    # T = 2048 → inner 1, θ' = θ = 1000.
+    rope: dict[str, Any] = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}
+    if user_t is not None:
+        rope["max_trained_positions"] = user_t
+    data = _inspect(
+        "nomic-ai/nomic-embed-text-v1",
+        "--bundled",
+        "--vllm",
+        "0.22.0",
+        "--max-model-len",
+        "2048",
+        "--hf-overrides",
+        json.dumps({"rope_parameters": rope}),
+    )
+    assert data["max_trained_positions"] == t
+    assert data["inner_term"] == inner
+    assert data["scaled_base"] == scaled
