@@ -93,3 +93,13 @@ def cli_subprocess(
         check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`difftest` tests download real vLLM wheels: opt-in with NTKCLI_DIFFTEST=1."""
+    if os.environ.get("NTKCLI_DIFFTEST") == "1":
+        return
+    skip = pytest.mark.skip(reason="differential test: set NTKCLI_DIFFTEST=1 to run")
+    for item in items:
+        if "difftest" in item.keywords:
+            item.add_marker(skip)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,8 +91,10 @@ IMPOSSIBLE: dict[str, dict[str, Any]] = {
     "factor negative": with_key(LLAMA, "rope_scaling", {"type": "dynamic", "factor": -2.0}),
     "factor tiny": with_key(LLAMA, "rope_scaling", {"type": "dynamic", "factor": 1e-300}),
     "factor huge": with_key(LLAMA, "rope_scaling", {"type": "dynamic", "factor": 1e300}),
+    # Without the fixture's rope_scaling: a non-empty rope_scaling wins over rope_parameters
+    # (SPEC-loading R-S1), which would hide the per-layer dict.
     "nested per-layer dicts": with_key(
-        LLAMA,
+        without(LLAMA, "rope_scaling"),
         "rope_parameters",
         {"full_attention": {"rope_type": "dynamic", "factor": 2.0}, "sliding_attention": None},
     ),
@@ -125,10 +126,46 @@ def assert_one_line_error(run: Run, codes: tuple[int, ...] = (2, 3)) -> None:
 def assert_clean_result(run: Run) -> dict[str, Any]:
     assert run.exit_code == 0, run.stderr
     assert "Traceback" not in run.stderr
-    data: dict[str, Any] = run.json()
-    explained = data["refusal"] is not None or data["findings"] or data["notes"]
-    assert explained or data["rope_class"], data
+    # Strict JSON: NaN/Infinity literals are not JSON.
+    data: dict[str, Any] = json.loads(run.stdout, parse_constant=_reject_constant)
     return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise AssertionError(f"non-JSON literal {name} in output")
+
+
+# What each impossible input must produce: (vLLM refuses?, the finding ids, SPEC §7). Refusals:
+# load errors (§3.5), get_rope failures (§4.4); findings: R11 geometry, R12 factor < 1, R01/R03
+# inner term and cache rows, R14/R15/R16/R19 unknown type, type conflict, missing/invalid factor.
+IMPOSSIBLE_EXPECTED: dict[str, tuple[bool, list[str]]] = {
+    "conflicting type and rope_type": (True, ["R15"]),
+    # A load-time KeyError under transformers 5 (factor is required for dynamic, SPEC §3.5.2):
+    # a refusal before any length logic, reported by the general refusal rule.
+    "dynamic without factor": (True, ["R19"]),
+    "factor huge": (False, ["R01", "R03"]),
+    "factor negative": (True, ["R11", "R19"]),
+    "factor tiny": (False, ["R12"]),
+    # Factor 0 only warns at load (SPEC §3.5.3); the derived length is 4096·0 = 0, which vLLM
+    # serves as is (§4.1.2), and Llama's model code builds the rotary for its unscaled 4096
+    # (§4.4.1): T = L, inner term 1, θ' = θ. Not refused; R11 flags the factor.
+    "factor zero": (False, ["R11"]),
+    "hidden smaller than heads": (False, ["R03", "R11"]),
+    "mrope without section": (False, []),
+    "odd rotary dim": (False, ["R03", "R11"]),
+    "partial factor above 1": (True, ["R11"]),
+    # No --trust-remote-code: the native class, which ignores the Nomic-only keys (R21).
+    "remote code auto_map only": (False, ["R21"]),
+    "rotary dim 0": (True, ["R11", "R21"]),
+    "rotary dim 1": (False, ["R11"]),
+    "rotary dim 2 dynamic": (True, ["R11"]),
+    "theta negative": (False, ["R11"]),
+    "theta zero": (False, ["R11"]),
+    "unknown rope type": (True, ["R14"]),
+}
+# Refused per the revised spec, not yet on main: su → longrope lacks its required keys (§3.5.2);
+# a per-layer dict on Llama is unhashable in get_rope (§3.3.6, §4.4.2).
+IMPOSSIBLE_REFUSED_BY_REVISION = ["legacy su type", "nested per-layer dicts"]
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_FILES))
@@ -165,12 +202,18 @@ def test_missing_head_keys_take_the_class_default(key: str, tmp_path: Path) -> N
     assert data["head_size"] == hidden // heads
 
 
-@pytest.mark.parametrize("name", sorted(IMPOSSIBLE))
+@pytest.mark.parametrize("name", sorted(IMPOSSIBLE_EXPECTED))
 def test_impossible_rope_is_explained(name: str, tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(IMPOSSIBLE[name]))
-    data = assert_clean_result(cli("inspect", str(path), "--format", "json"))
-    assert json.dumps(data)  # valid JSON: no NaN/Infinity literals
+    # θ from rotary_emb_base is read only by Nomic's remote class (SPEC §2.3; native: §2.4.3).
+    remote = ["--trust-remote-code"] if name.startswith("theta") else []
+    data = assert_clean_result(cli("inspect", str(path), "--format", "json", *remote))
+    refused, ids = IMPOSSIBLE_EXPECTED[name]
+    assert (data["refusal"] is not None) == refused, data["refusal"]
+    assert sorted({f["id"] for f in data["findings"]}) == ids, data["findings"]
+    if refused:
+        assert data["cache_built"] is False
     if data["cache_shape"] is not None:
         assert all(n >= 0 for n in data["cache_shape"])
 
@@ -309,4 +352,12 @@ def _registered_commands() -> set[str]:
 def test_corpus_is_large_enough() -> None:
     total = len(BROKEN_FILES) + len(BAD_VALUES) + len(IMPOSSIBLE) + len(BAD_PATHS)
     assert total >= 40, total
-    assert sys.getrecursionlimit() > 0
+    assert set(IMPOSSIBLE) == set(IMPOSSIBLE_EXPECTED) | set(IMPOSSIBLE_REFUSED_BY_REVISION)
+
+
+@pytest.mark.parametrize("name", IMPOSSIBLE_REFUSED_BY_REVISION)
+def test_impossible_rope_refused_by_revised_spec(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(IMPOSSIBLE[name]))
+    data = assert_clean_result(cli("inspect", str(path), "--format", "json"))
+    assert data["refusal"] is not None

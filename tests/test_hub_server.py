@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import cli_subprocess
 from hub_server import FakeHub, FakeRepo, fake_commit_sha
 
 OLD = {"config.json": b'{"rope_theta": 10000.0}\n'}
@@ -169,29 +170,30 @@ def test_download_by_commit_sha_then_served_from_cache_without_network(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "env", "error", "status"),
+    ("args", "env"),
     [
-        ({"repo_id": "org/missing"}, {}, E + "RepositoryNotFoundError", 404),
-        ({"filename": "missing.json"}, {}, E + "RemoteEntryNotFoundError", 404),
-        ({"revision": "no-such-branch"}, {}, E + "RevisionNotFoundError", 404),
-        ({"repo_id": "org/gated"}, {}, E + "GatedRepoError", 401),
-        ({"repo_id": "org/gated"}, {"HF_TOKEN": "hf_not_granted"}, E + "GatedRepoError", 403),
+        (["org/missing"], {}),
+        (["org/model", "--revision", "no-such-branch"], {}),
+        (["org/gated"], {}),
+        (["org/gated"], {"HF_TOKEN": "hf_not_granted"}),
     ],
-    ids=["repo", "file", "revision", "gated-anonymous", "gated-wrong-token"],
+    ids=["repo", "revision", "gated-anonymous", "gated-wrong-token"],
 )
-def test_hub_errors_map_to_exceptions(
-    hub: FakeHub,
-    hf_home: Path,
-    kwargs: dict[str, str],
-    env: dict[str, str],
-    error: str,
-    status: int,
+def test_hub_errors_are_one_line_ntkcli_errors(
+    hub: FakeHub, hf_home: Path, args: list[str], env: dict[str, str]
 ) -> None:
-    result = download(hub, hf_home, env=env, **kwargs)
-
-    assert (result["error"], result["status"]) == (error, status)
-    assert hub.calls("GET") == []  # the HEAD alone decides
-    assert result["sleeps"] == []
+    # ntkcli (not huggingface_hub) against the fake Hub: a 401/403/404 is one `Error: …` line on
+    # stderr and exit 3, no traceback, no output, no token echoed, no GET after the failing HEAD.
+    run = cli_subprocess(
+        "inspect", *args, "--format", "json", env=hub.env(hf_home, **env), timeout=60, inherit=False
+    )
+    assert run.exit_code == 3, run.stderr
+    lines = [ln for ln in run.stderr.strip().splitlines() if not ln.startswith("Note: ")]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
+    assert "Traceback" not in run.stderr
+    assert "hf_not_granted" not in run.stderr
+    assert run.stdout == ""
+    assert hub.calls("GET") == []
 
 
 def test_missing_file_is_cached_as_no_exist(hub: FakeHub, hf_home: Path) -> None:

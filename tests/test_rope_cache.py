@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cmath
 import math
+from fractions import Fraction
 
 import pytest
 import torch
@@ -62,21 +63,51 @@ def close(actual: complex, expected: complex, rtol: float) -> bool:
     return abs(actual - expected) <= rtol * abs(expected) + 1e-30
 
 
-@pytest.mark.filterwarnings("ignore:Casting complex values to real")  # complex θ' (SPEC §4.5)
-@pytest.mark.parametrize("trained", TRAINED)
+def _distinct_grid() -> list[tuple[str, float, int, int, float, int, int]]:
+    """The grid with repeated computations dropped, keeping one case per distinct (θ', d).
+
+    inv_freq and the leading rows depend only on θ' and d: the head size never enters the cache,
+    old vLLM's inner term α² − α + 1 ignores L and T, and new vLLM's depends on L/T only.
+    The shape of every grid point is still checked, in test_grid_cache_shape.
+    """
+    seen: set[tuple[object, ...]] = set()
+    cases = []
+    for line in ("old", "new"):
+        for theta in THETAS:
+            for d, head in DIMS:
+                for factor in FACTORS:
+                    for length in LENGTHS:
+                        for trained in TRAINED:
+                            ratio = None if line == "old" else Fraction(length, trained)
+                            key = (line, theta, d, factor, ratio)
+                            if key not in seen:
+                                seen.add(key)
+                                cases.append((line, theta, d, head, factor, length, trained))
+    return cases
+
+
 @pytest.mark.parametrize("length", LENGTHS)
 @pytest.mark.parametrize("factor", FACTORS)
 @pytest.mark.parametrize(("d", "head"), DIMS)
-@pytest.mark.parametrize("theta", THETAS)
 @pytest.mark.parametrize("line", ["old", "new"])
+def test_grid_cache_shape(line: str, d: int, head: int, factor: float, length: int) -> None:
+    # SPEC §4.5 / §6: old ceil(L·α) × d rows, new L × d, whatever θ and T are (T is not an input).
+    rows = ntk.rows_old(length, factor) if line == "old" else length
+    spec = CacheSpec(1000.0, d, rows)
+    assert spec.shape == ((math.ceil(length * factor) if line == "old" else length), d)
+    assert d <= head  # the head size never enters the cache: d columns whatever the head is
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")  # complex θ' (SPEC §4.5)
+@pytest.mark.parametrize(
+    ("line", "theta", "d", "head", "factor", "length", "trained"), _distinct_grid()
+)
 def test_grid_closed_form_matches_torch_inv_freq(
     line: str, theta: float, d: int, head: int, factor: float, length: int, trained: int
 ) -> None:
     base = closed_form(line, theta, d, factor, length, trained)
     rows = ntk.rows_old(length, factor) if line == "old" else length
     spec = CacheSpec(base, d, rows)
-    assert spec.shape == ((math.ceil(length * factor) if line == "old" else length), d)
-    assert d <= head  # the head size never enters the cache: d columns whatever the head is
 
     inv = inv_freq(base, d)
     assert inv.shape == (d // 2,)
