@@ -266,10 +266,17 @@ def _transformers_input(cfg: HFConfig, params: dict[str, object]) -> DynamicRope
     if missing:
         return f"cannot build a transformers config: {', '.join(missing)} missing"
     assert hidden is not None and heads is not None and mpe is not None
+    head_dim = None if cfg.is_nomic else cfg.int_or_none("head_dim")
+    if (head_dim or hidden // heads) > MAX_ROTARY_DIM:
+        # transformers would build one inverse frequency per dimension pair: past the budget.
+        return (
+            f"head size {head_dim or hidden // heads} is past the per-dimension budget "
+            f"({MAX_ROTARY_DIM}): the transformers column is not computed"
+        )
     return DynamicRopeConfig(
         hidden_size=hidden,
         num_attention_heads=heads,
-        head_dim=None if cfg.is_nomic else cfg.int_or_none("head_dim"),
+        head_dim=head_dim,
         max_position_embeddings=mpe,
         rope_theta=DEFAULT_THETA if theta is None else float(theta),  # type: ignore[arg-type]
         factor=float(factor),  # type: ignore[arg-type]
@@ -286,6 +293,8 @@ def _nomic_input(cfg: HFConfig) -> tuple[float, int, int, float | None] | str:
     alpha = cfg.float_or_none("rotary_scaling_factor")
     if embd is None or heads is None or base is None or trained is None:
         return "n_embd, n_head, rotary_emb_base or max_trained_positions is missing"
+    if embd // heads > MAX_ROTARY_DIM:
+        return f"head size {embd // heads} is past the per-dimension budget ({MAX_ROTARY_DIM})"
     if not 0.0 < fraction <= 1.0:
         # Nomic's code computes int(fraction · head_dim): past 1 it rotates more dims than a head
         # has (or overflows), at or below 0 none.
