@@ -28,6 +28,7 @@ OutputFormat = Literal["table", "json"]
 # Budget of the terminal width (NTKCLI_WIDTH or the terminal's): the plot draws one cell per
 # column, so an absurd width would be absurd work. A non-number is ignored.
 MIN_WIDTH, MAX_WIDTH = 20, 1000
+LONG_PATH = 40  # a word with a "/" longer than this is a path, which may fold inside its cell
 # C0/C1 control characters (but newline and tab), DEL, and the Unicode bidi/format controls that
 # reorder or hide text on a terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -120,7 +121,25 @@ class Fitted:
         cells = [column.header, *column._cells]
         found = [Measurement.get(console, options, c) for c in cells if c != ""]
         high = max((m.maximum for m in found), default=1)
-        return (high if column.no_wrap else max((m.minimum for m in found), default=1)), high
+        if column.no_wrap:
+            return high, high
+        return max(
+            (
+                Fitted._longest_word(c, m.minimum)
+                for c, m in zip([c for c in cells if c != ""], found, strict=True)
+            ),
+            default=1,
+        ), high
+
+    @staticmethod
+    def _longest_word(cell: Any, minimum: int) -> int:
+        """The longest word that must stay whole. A long path is not one: it may fold at any
+        character (a snapshot path inside site-packages is longer than a narrow terminal), while
+        numbers, class names and Hub ids stay whole."""
+        if not isinstance(cell, str | Text):
+            return minimum
+        words = [w for w in str(cell).split() if not ("/" in w and len(w) > LONG_PATH)]
+        return max((len(w) for w in words), default=1)
 
     def _stacked(self) -> RenderResult:
         columns = self.table.columns

@@ -210,7 +210,7 @@ def test_inspect_table_shows_class_transformers_and_release() -> None:
     run = cli("inspect", "nomic-ai/nomic-embed-text-v1", "--bundled", "--vllm", "0.22.1")
     assert run.exit_code == 0
     assert "NomicBertConfig (native; no --trust-remote-code)" in run.stdout
-    assert "0.22.0 (new; asked: 0.22.1)" in run.stdout
+    assert "0.22.0 (asked: 0.22.1)" in run.stdout
     assert "5 (class data of 5.20.2)" in run.stdout
 
 

@@ -154,8 +154,8 @@ def validate(
                     None,
                     error=Unreadable(
                         f"could not check {label}: {str(why)[:200]}",
-                        "if the file is a valid config, please report this at the ntkcli issue "
-                        "tracker",
+                        "if the file is a valid config, please report it via "
+                        "https://pypi.org/project/ntkcli/",
                     ),
                 )
             )
