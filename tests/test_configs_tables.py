@@ -247,6 +247,17 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
     "gpt-neox-no-rotary-pct": {"model_type": "gpt_neox", "hidden_size": 6144},
     "gpt-neox-rotary-pct": {"model_type": "gpt_neox", "rotary_pct": 0.5, "rotary_emb_base": 5e4},
+    "gpt-neox-flat-rope-theta": {"model_type": "gpt_neox", "rope_theta": 3e4},
+    "gpt-neox-pct-and-partial": {
+        "model_type": "gpt_neox",
+        "rotary_pct": 0.5,
+        "partial_rotary_factor": 0.75,
+    },
+    "gpt-neox-dict-and-base": {
+        "model_type": "gpt_neox",
+        "rope_parameters": {"rope_type": "default"},
+        "rotary_emb_base": 5e4,
+    },
     "phi2-no-partial": {"model_type": "phi", "hidden_size": 2560, "num_attention_heads": 32},
     "deepseek-v3": {
         "model_type": "deepseek_v3",
@@ -275,6 +286,18 @@ SHAPES: dict[str, dict[str, Any]] = {
             "rope_scaling": {"rope_type": "linear", "factor": 8.0},
         },
     },
+    "gemma3-text-flat-rope-parameters": {
+        "model_type": "gemma3_text",
+        "rope_parameters": {"rope_type": "linear", "factor": 8.0},
+    },
+    "gemma3-text-nested-and-scaling": {
+        "model_type": "gemma3_text",
+        "rope_parameters": {
+            "full_attention": {"rope_type": "default", "rope_theta": 1e6},
+            "sliding_attention": {"rope_type": "default", "rope_theta": 1e4},
+        },
+        "rope_scaling": {"rope_type": "linear", "factor": 8.0},
+    },
     "gte-default": {"model_type": "gte"},
     "qwen3-default": {"model_type": "qwen3"},
     "deepseek-v3-default": {"model_type": "deepseek_v3"},
@@ -294,8 +317,14 @@ def known_gap(values: Mapping[str, Any]) -> str | None:
     model_type = values.get("model_type")
     if model_type in {"qwen3_5_moe_text", "gemma3"}:
         return f"native {model_type} class has no class data in the emulation (generic class)"
-    if model_type == "gpt_neox" and "rotary_emb_base" in values:
-        return "GPTNeoXConfig takes θ from rotary_emb_base; the emulation ignores it"
+    if model_type == "gpt_neox" and {"rotary_emb_base", "rope_theta", "rotary_pct"} & set(values):
+        return (
+            "GPTNeoXConfig takes θ only from rotary_emb_base (a top-level rope_theta is ignored) "
+            "and the partial factor only from rotary_pct; the emulation reads rope_theta and "
+            "partial_rotary_factor"
+        )
+    if model_type == "gemma3_text" and "rope_parameters" in values and "rope_scaling" not in values:
+        return "a flat rope_parameters on Gemma3TextConfig keeps its keys next to the layer dicts"
     if model_type in {"llama", "mistral", "nomic_bert"} and values.get("head_dim") is None:
         return "the class sets head_dim = hidden_size // num_attention_heads; emulation: absent"
     return None
