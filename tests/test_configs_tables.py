@@ -298,6 +298,10 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
         "rope_scaling": {"rope_type": "linear", "factor": 8.0},
     },
+    "deepseek-v3-qk-rope-32": {"model_type": "deepseek_v3", "qk_rope_head_dim": 32},
+    "llama-odd-head-dim": {**LLAMA2, "head_dim": 7},
+    "llama-zero-heads": {**LLAMA2, "num_attention_heads": 0},
+    "nomic-native-small": {"model_type": "nomic_bert", "hidden_size": 100, "num_attention_heads": 10},
     "gte-default": {"model_type": "gte"},
     "qwen3-default": {"model_type": "qwen3"},
     "deepseek-v3-default": {"model_type": "deepseek_v3"},
@@ -325,8 +329,14 @@ def known_gap(values: Mapping[str, Any]) -> str | None:
         )
     if model_type == "gemma3_text" and "rope_parameters" in values and "rope_scaling" not in values:
         return "a flat rope_parameters on Gemma3TextConfig keeps its keys next to the layer dicts"
+    if values.get("num_attention_heads") == 0:
+        return "ZeroDivisionError at load (head_dim = hidden_size // 0); the emulation loads"
+    if isinstance(values.get("head_dim"), int) and values["head_dim"] % 2 and values["head_dim"] > 4:
+        return "an odd head_dim fails validate_rope at load; the emulation loads"
     if model_type in {"llama", "mistral", "nomic_bert"} and values.get("head_dim") is None:
         return "the class sets head_dim = hidden_size // num_attention_heads; emulation: absent"
+    if model_type == "deepseek_v3" and "head_dim" not in values:
+        return "DeepseekV3Config sets head_dim = qk_rope_head_dim; the emulation fixes 64"
     return None
 
 
