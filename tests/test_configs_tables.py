@@ -301,7 +301,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "deepseek-v3-qk-rope-32": {"model_type": "deepseek_v3", "qk_rope_head_dim": 32},
     "llama-odd-head-dim": {**LLAMA2, "head_dim": 7},
     "llama-zero-heads": {**LLAMA2, "num_attention_heads": 0},
-    "nomic-native-small": {"model_type": "nomic_bert", "hidden_size": 100, "num_attention_heads": 10},
+    "nomic-native-small": {
+        "model_type": "nomic_bert",
+        "hidden_size": 100,
+        "num_attention_heads": 10,
+    },
     "gte-default": {"model_type": "gte"},
     "qwen3-default": {"model_type": "qwen3"},
     "deepseek-v3-default": {"model_type": "deepseek_v3"},
@@ -331,7 +335,8 @@ def known_gap(values: Mapping[str, Any]) -> str | None:
         return "a flat rope_parameters on Gemma3TextConfig keeps its keys next to the layer dicts"
     if values.get("num_attention_heads") == 0:
         return "ZeroDivisionError at load (head_dim = hidden_size // 0); the emulation loads"
-    if isinstance(values.get("head_dim"), int) and values["head_dim"] % 2 and values["head_dim"] > 4:
+    head_dim = values.get("head_dim")
+    if isinstance(head_dim, int) and head_dim % 2 and head_dim > 4:
         return "an odd head_dim fails validate_rope at load; the emulation loads"
     if model_type in {"llama", "mistral", "nomic_bert"} and values.get("head_dim") is None:
         return "the class sets head_dim = hidden_size // num_attention_heads; emulation: absent"
