@@ -99,8 +99,8 @@ def test_shipped_table_is_rendered_deterministically(version: str) -> None:
 
 # -- the hand-made emulation agrees with the shipped tables -------------------------------------
 
-# Native in transformers 5 but without hand-made data in the emulation (best effort there).
-NOT_EMULATED = frozenset({"gemma3", "qwen3_5_moe_text"})
+# Native in transformers 5 but without class data in the emulation (composite: text_config).
+NOT_EMULATED = frozenset({"gemma3"})
 
 
 def _rope_class(facts: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -122,8 +122,7 @@ def test_native_emulation_matches_the_table(version: str) -> None:
         assert data.name == facts["class_name"], model_type
         for key, value in data.defaults.items():
             assert facts["defaults"].get(key, ABSENT) == value, (model_type, key)
-        relevant = {k: v for k, v in facts["attribute_map"].items() if k in generate.DEFAULT_KEYS}
-        assert dict(data.aliases) == relevant, model_type
+        assert dict(data.aliases) == facts["attribute_map"], model_type
         theta, partial = _rope_class(facts)
         assert data.default_theta == theta, model_type
         assert data.partial_default == partial, model_type
@@ -133,6 +132,18 @@ def test_native_emulation_matches_the_table(version: str) -> None:
         rewrites = {t: p["rope_type"] for t, p in probes.items() if p.get("rope_type") != t}
         assert dict(data.rewrites) == rewrites, model_type
         assert data.nested == ("full_attention" in (facts["rope_parameters"] or {})), model_type
+        # head_dim: a field whose default is None is filled with hidden // heads at load; a
+        # head_dim that is no field but set on the instance is DeepSeek's qk_rope_head_dim.
+        field = "head_dim" in facts["fields"]
+        rule = None
+        if field and facts["field_defaults"].get("head_dim", 0) is None:
+            rule = "hidden"
+        elif not field and "head_dim" in facts["defaults"]:
+            rule = "qk_rope_head_dim"
+        assert data.head_dim_from == rule, model_type
+    assert "internlm" in config_object.REMOTE_ONLY and "internlm2" in config_object.REMOTE_ONLY
+    # SPEC-loading §2'.1 C3: under transformers 4 nomic_bert and gte have no native class.
+    assert {"nomic_bert", "gte"} <= config_object.NOT_NATIVE_4
 
 
 # -- with transformers installed: regenerate, and compare with the real AutoConfig ---------------
@@ -286,6 +297,14 @@ SHAPES: dict[str, dict[str, Any]] = {
             "rope_scaling": {"rope_type": "linear", "factor": 8.0},
         },
     },
+    "gemma3-text-legacy-type-linear": {
+        "model_type": "gemma3_text",
+        "rope_scaling": {"type": "linear", "factor": 8.0},
+    },
+    "gemma3-text-only-full": {
+        "model_type": "gemma3_text",
+        "rope_parameters": {"full_attention": {"rope_type": "linear", "factor": 8.0}},
+    },
     "gemma3-text-flat-rope-parameters": {
         "model_type": "gemma3_text",
         "rope_parameters": {"rope_type": "linear", "factor": 8.0},
@@ -322,26 +341,8 @@ CASES = dict(_fixture_configs()) | {f"shape/{k}": v for k, v in SHAPES.items()}
 
 def known_gap(values: Mapping[str, Any]) -> str | None:
     """Where the emulation is known to differ from the real AutoConfig (transformers 5.20/5.24)."""
-    model_type = values.get("model_type")
-    if model_type in {"qwen3_5_moe_text", "gemma3"}:
-        return f"native {model_type} class has no class data in the emulation (generic class)"
-    if model_type == "gpt_neox" and {"rotary_emb_base", "rope_theta", "rotary_pct"} & set(values):
-        return (
-            "GPTNeoXConfig takes θ only from rotary_emb_base (a top-level rope_theta is ignored) "
-            "and the partial factor only from rotary_pct; the emulation reads rope_theta and "
-            "partial_rotary_factor"
-        )
-    if model_type == "gemma3_text" and "rope_parameters" in values and "rope_scaling" not in values:
-        return "a flat rope_parameters on Gemma3TextConfig keeps its keys next to the layer dicts"
-    if values.get("num_attention_heads") == 0:
-        return "ZeroDivisionError at load (head_dim = hidden_size // 0); the emulation loads"
-    head_dim = values.get("head_dim")
-    if isinstance(head_dim, int) and head_dim % 2 and head_dim > 4:
-        return "an odd head_dim fails validate_rope at load; the emulation loads"
-    if model_type in {"llama", "mistral", "nomic_bert"} and values.get("head_dim") is None:
-        return "the class sets head_dim = hidden_size // num_attention_heads; emulation: absent"
-    if model_type == "deepseek_v3" and "head_dim" not in values:
-        return "DeepseekV3Config sets head_dim = qk_rope_head_dim; the emulation fixes 64"
+    if values.get("model_type") == "gemma3":
+        return "the composite Gemma3Config (text_config) has no class data in the emulation"
     return None
 
 
@@ -387,3 +388,12 @@ def test_emulation_matches_real_autoconfig(name: str, tmp_path: Path) -> None:
     if reason is not None and emulated != real:
         pytest.xfail(reason)
     assert emulated == real
+
+
+def test_transformers_4_has_no_native_nomic_bert() -> None:
+    # SPEC-loading §2'.1 C2.4/C3: transformers 4.57.6 has no nomic_bert class, so AutoConfig
+    # refuses the model type without trust_remote_code (ValueError), with or without auto_map.
+    with pytest.raises(LoadRefusal) as caught:
+        ConfigObject({"model_type": "nomic_bert"}, transformers_major=4)
+    assert caught.value.error == "ValueError"
+    assert ConfigObject({"model_type": "nomic_bert"}).class_name == "NomicBertConfig"
