@@ -5,3 +5,7 @@ errors), emulated from shipped data, never by importing transformers or any remo
 Engines that load through transformers (vLLM, SGLang, the llama.cpp converter, transformers
 itself) sit on top of this layer; engines with their own parsers (TEI, Ollama) read the raw JSON.
 """
+
+from ntkcli.configs.tables import class_facts, known_versions, native_model_types, resolve, table
+
+__all__ = ["class_facts", "known_versions", "native_model_types", "resolve", "table"]

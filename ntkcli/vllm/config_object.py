@@ -3,8 +3,11 @@
 A small stand-in with the method names of the config layer's `ConfigObject` (get, has, in_json,
 declared, rope_parameters, update, with_rope_parameters): class choice (C2), the class defaults
 that matter (2'.3), aliases (R-A1–R-A3), load-time RoPE standardisation (R-S1–R-S6) and the load
-errors (E2, C2.4). Class facts are the transformers 5.20.2 values of SPEC-loading §2'.3.
-No code named by auto_map is ever imported or run.
+errors (E2, C2.4). The class facts (names, defaults, default θ, partial factors, Phi3's rewrites
+and top-level L0, Gemma3's nesting, which model types are native) come from the config layer's
+table generated from transformers 5.20.2 (ntkcli/configs/data; 5.24.0 has the same facts) and,
+for the native set under transformers 4, from 4.57.6. No code named by auto_map is ever imported
+or run.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ntkcli import configs
 from ntkcli.errors import ConfigError
 
 MISSING: Any = object()
@@ -43,84 +47,83 @@ class ClassData:
     rewrites: Mapping[str, str] = field(default_factory=dict)  # phi3: su, yarn → longrope
     nested: bool = False  # gemma3: rope_parameters keyed by layer type
     rope_only_if_keys: bool = False  # generic PretrainedConfig: standardise only with RoPE keys
+    theta_key: str = "rope_theta"  # gpt_neox: rotary_emb_base (a top-level rope_theta is ignored)
+    partial_key: str = "partial_rotary_factor"  # gpt_neox: rotary_pct
+    local_theta: float | None = None  # gemma3: sliding_attention's default θ
+    head_dim_from: str | None = None  # "hidden" (hidden // heads) or "qk_rope_head_dim" if null
 
 
-_HEADS = {"hidden_size": 4096, "num_attention_heads": 32}
-NATIVE: Mapping[str, ClassData] = {
-    "nomic_bert": ClassData(
-        "NomicBertConfig",
-        {"max_position_embeddings": 2048, "hidden_size": 768, "num_attention_heads": 12},
-        default_theta=1000.0,
-    ),
-    "llama": ClassData("LlamaConfig", {"max_position_embeddings": 2048, **_HEADS}),
-    "mistral": ClassData(
-        "MistralConfig", {"max_position_embeddings": 131072, "sliding_window": 4096, **_HEADS}
-    ),
-    "qwen2": ClassData("Qwen2Config", {"max_position_embeddings": 32768, **_HEADS}),
-    "qwen3": ClassData(
-        "Qwen3Config", {"max_position_embeddings": 32768, "head_dim": 128, **_HEADS}
-    ),
-    "phi3": ClassData(
-        "Phi3Config",
-        {
-            "max_position_embeddings": 4096,
-            "hidden_size": 3072,
-            "num_attention_heads": 32,
-            "original_max_position_embeddings": 4096,
-        },
-        partial_default=1.0,
-        ompe_top_level=True,
-        rewrites={"su": "longrope", "yarn": "longrope"},
-    ),
-    "gemma3_text": ClassData(
-        "Gemma3TextConfig",
-        {
-            "max_position_embeddings": 131072,
-            "hidden_size": 2304,
-            "num_attention_heads": 8,
-            "head_dim": 256,
-        },
-        default_theta=1e6,
-        nested=True,
-    ),
-    "gpt_neox": ClassData(
-        "GPTNeoXConfig",
-        {"max_position_embeddings": 2048, "hidden_size": 6144, "num_attention_heads": 64},
-        partial_default=0.25,
-    ),
-    "phi": ClassData(
-        "PhiConfig",
-        {"max_position_embeddings": 2048, "hidden_size": 2048, "num_attention_heads": 32},
-        partial_default=0.5,
-    ),
-    "deepseek_v3": ClassData(
-        "DeepseekV3Config",
-        {
-            "max_position_embeddings": 4096,
-            "hidden_size": 7168,
-            "num_attention_heads": 128,
-            "qk_rope_head_dim": 64,
-            "head_dim": 64,
-        },
-    ),
-    "gte": ClassData(
-        "GteConfig",
-        {"max_position_embeddings": 8192, "hidden_size": 768, "num_attention_heads": 12},
-        default_theta=160000.0,
-    ),
-    "bert": ClassData(
-        "BertConfig",
-        {"max_position_embeddings": 512, "hidden_size": 768, "num_attention_heads": 12},
-        default_theta=None,
-    ),
-    "xlm-roberta": ClassData(
-        "XLMRobertaConfig",
-        {"max_position_embeddings": 512, "hidden_size": 768, "num_attention_heads": 12},
-        default_theta=None,
-    ),
+# The transformers whose class facts the emulation uses: vLLM 0.33's newest allowed (SPEC-loading
+# §2'.2); tests/test_configs_tables.py checks them against the real AutoConfig.
+TABLE_VERSION = "5.20.2"
+TABLE_VERSION_4 = "4.57.6"
+_LENGTHS = ("max_position_embeddings", "hidden_size", "num_attention_heads")
+# Per model type: the class defaults the emulation keeps (their values come from the table), and
+# the conversion quirks that are code in transformers (SPEC-loading D2).
+_KEPT: Mapping[str, tuple[tuple[str, ...], Mapping[str, Any]]] = {
+    "nomic_bert": (_LENGTHS, {"head_dim_from": "hidden"}),
+    "llama": (_LENGTHS, {"head_dim_from": "hidden"}),
+    "mistral": ((*_LENGTHS, "sliding_window"), {"head_dim_from": "hidden"}),
+    "qwen2": (_LENGTHS, {}),
+    "qwen3": ((*_LENGTHS, "head_dim"), {}),
+    "qwen3_5_moe_text": ((*_LENGTHS, "head_dim"), {}),
+    "phi3": ((*_LENGTHS, "original_max_position_embeddings"), {}),
+    "gemma3_text": ((*_LENGTHS, "head_dim"), {}),
+    # GPTNeoXConfig.convert_rope_params_to_dict: θ from rotary_emb_base, partial from rotary_pct.
+    "gpt_neox": (_LENGTHS, {"theta_key": "rotary_emb_base", "partial_key": "rotary_pct"}),
+    "phi": (_LENGTHS, {}),
+    "deepseek_v3": ((*_LENGTHS, "qk_rope_head_dim"), {"head_dim_from": "qk_rope_head_dim"}),
+    "gte": (_LENGTHS, {}),
+    "bert": (_LENGTHS, {}),
+    "xlm-roberta": (_LENGTHS, {}),
 }
-# Model types transformers knows only through remote code (C3).
-REMOTE_ONLY = frozenset({"internlm2", "internlm", "qwen", "new"})
+
+
+def _class_data(model_type: str) -> ClassData:
+    """One native class from the shipped table (SPEC-loading §2'.3, §2'.7 D1)."""
+    facts = configs.class_facts(TABLE_VERSION, model_type)
+    if facts is None or not facts.get("native"):
+        raise LookupError(f"transformers {TABLE_VERSION} has no native class for {model_type}")
+    keys, quirks = _KEPT[model_type]
+    rope = facts["rope_parameters"] if facts["has_rope_parameters"] else None
+    nested = isinstance(rope, Mapping) and "full_attention" in rope
+    theta: float | None = None
+    partial: float | None = None
+    local: float | None = None
+    if isinstance(rope, Mapping):
+        theta = rope["full_attention"]["rope_theta"] if nested else rope["rope_theta"]
+        local = rope["sliding_attention"]["rope_theta"] if nested else None
+        partial = None if nested else rope.get("partial_rotary_factor")
+    probe_l0 = configs.table(TABLE_VERSION)["probe_original_max_position_embeddings"]
+    probes: Mapping[str, Mapping[str, Any]] = facts.get("probes", {})
+    rewrites = {t: p["rope_type"] for t, p in probes.items() if p.get("rope_type") not in (None, t)}
+    top_l0 = probes.get("yarn", {}).get("original_max_position_embeddings")
+    return ClassData(
+        facts["class_name"],
+        {key: facts["defaults"][key] for key in keys},
+        aliases=dict(facts["attribute_map"]),
+        default_theta=theta,
+        partial_default=partial,
+        ompe_top_level=top_l0 not in (None, probe_l0),
+        rewrites=rewrites,
+        nested=nested,
+        local_theta=local,
+        **quirks,
+    )
+
+
+NATIVE: Mapping[str, ClassData] = {mt: _class_data(mt) for mt in _KEPT}
+
+
+def _not_native(version: str) -> frozenset[str]:
+    """The model types of the table that transformers knows only through remote code (C3)."""
+    return frozenset(configs.table(version)["model_types"]) - configs.native_model_types(version)
+
+
+# internlm, internlm2, qwen, new; under transformers 4 (vLLM <= 0.23) also nomic_bert, gte and
+# qwen3_5_moe_text.
+REMOTE_ONLY = _not_native(TABLE_VERSION)
+NOT_NATIVE_4 = _not_native(TABLE_VERSION_4)
 
 # SPEC §2.3: Nomic's remote class (configuration_hf_nomic_bert.NomicBertConfig, a GPT2Config).
 NOMIC_REMOTE = ClassData(
@@ -211,11 +214,8 @@ class ConfigObject:
         self.transformers_major = transformers_major
         self.remote_ref = _remote_name(values.get("auto_map"))
         self.known = True
-        native = (
-            NATIVE.get(model_type)
-            if transformers_major == 5 or model_type != "nomic_bert"
-            else None
-        )
+        not_native = REMOTE_ONLY if transformers_major == 5 else NOT_NATIVE_4
+        native = None if model_type in not_native else NATIVE.get(model_type)
         if self.remote_ref is not None and trust_remote_code:
             self.origin = "remote"
             name = self.remote_ref.rsplit(".", 1)[-1]
@@ -228,7 +228,7 @@ class ConfigObject:
         elif native is not None:
             self.origin = "native"
             self.data = native
-        elif model_type in REMOTE_ONLY or self.remote_ref is not None:
+        elif model_type in not_native or self.remote_ref is not None:
             # C2.4: transformers refuses a model type with no native class (from reading the
             # source; not executed).
             raise LoadRefusal(
@@ -262,6 +262,8 @@ class ConfigObject:
                 resolved[canonical] = values[alias]
         self._values = resolved
         self._overridden: frozenset[str] = frozenset()
+        self._computed: dict[str, Any] = {}
+        self._computed = self._computed_at_load()
         for name in INT_FIELDS:
             if name in resolved and resolved[name] is None and self.declared(name):
                 raise _field_type_error(name)
@@ -272,7 +274,34 @@ class ConfigObject:
             self._values.pop("rope_scaling", None)
             self._values.pop("rope_parameters", None)
             if transformers_major == 5:
-                self._values.pop("rope_theta", None)  # R-S2: consumed
+                self._values.pop(self.data.theta_key, None)  # R-S2: consumed
+                if native is not None and self.origin == "native" and self._rope is not None:
+                    _validate_even_rotary_dim(self._rope, self.get("head_dim", None))
+
+    def _computed_at_load(self) -> dict[str, Any]:
+        """head_dim that __post_init__ fills in when it is absent or null: hidden_size //
+        num_attention_heads (Llama, Mistral, NomicBert) or qk_rope_head_dim (DeepSeek-V3).
+        Computed once, at load: a later flat override of hidden_size does not change it.
+        Values it cannot divide are left to the model code's own checks."""
+        rule = self.data.head_dim_from
+        if rule is None or self._values.get("head_dim") is not None:
+            return {}
+        if rule == "qk_rope_head_dim":
+            value = self.get("qk_rope_head_dim", None)
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return {"head_dim": value} if ok else {}
+        hidden = self.get("hidden_size", None)
+        heads = self.get("num_attention_heads", None)
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (hidden, heads))
+        if ints and heads == 0:
+            # LlamaConfig.__post_init__: head_dim = hidden_size // num_attention_heads.
+            raise LoadRefusal(
+                "ZeroDivisionError", "integer division or modulo by zero", "zero_heads"
+            )
+        if not ints or heads < 0:
+            return {}
+        self._values.pop("head_dim", None)
+        return {"head_dim": hidden // heads}
 
     # -- attribute access (getattr semantics) ---------------------------------------------------
     def _key(self, name: str) -> str:
@@ -296,6 +325,7 @@ class ConfigObject:
         return (
             self.in_json(name)
             or self.declared(name)
+            or self._key(name) in self._computed
             or (name == "rope_parameters" and (self._rope is not None))
         )
 
@@ -305,6 +335,8 @@ class ConfigObject:
         key = self._key(name)
         if key in self._values:
             return self._values[key]
+        if key in self._computed:
+            return self._computed[key]
         if key in self.data.defaults:
             return self.data.defaults[key]
         if default is MISSING:
@@ -323,7 +355,7 @@ class ConfigObject:
         return any(k in self._values for k in ROPE_KEYS)
 
     def attributes(self) -> dict[str, Any]:
-        out = {**self.data.defaults, **self._values}
+        out = {**self.data.defaults, **self._computed, **self._values}
         if self._rope is not None:
             out["rope_parameters"] = self._rope
         return out
@@ -365,17 +397,19 @@ class ConfigObject:
 
     def _standardise_at_load(self) -> dict[str, Any]:
         data = self.data
-        rp = self._json_dict()
-        top_theta = self._values.get("rope_theta")
+        rp = self._json_dict()  # also checks that both keys hold dicts
+        top_theta = self._values.get(data.theta_key)
         if data.nested:
-            return self._gemma3(rp, top_theta)
+            return self._gemma3(top_theta)
         default_theta = data.default_theta if data.default_theta is not None else 10000.0
         rp.setdefault("rope_theta", top_theta if top_theta is not None else default_theta)
-        if "partial_rotary_factor" in self._values:
-            rp.setdefault("partial_rotary_factor", self._values["partial_rotary_factor"])
+        partial = self._values.get(data.partial_key)
+        if data.partial_key in self._values and data.partial_key == "partial_rotary_factor":
+            rp.setdefault("partial_rotary_factor", partial)
         elif data.partial_default is not None:
-            pct = self._values.get("rotary_pct") if self.model_type == "gpt_neox" else None
-            rp.setdefault("partial_rotary_factor", pct if pct is not None else data.partial_default)
+            rp.setdefault(
+                "partial_rotary_factor", partial if partial is not None else data.partial_default
+            )
         self._fill_type_and_l0(rp, data.ompe_top_level)
         rope_type = rp["rope_type"]
         if isinstance(rope_type, str) and rope_type in data.rewrites:
@@ -397,24 +431,36 @@ class ConfigObject:
                     "original_max_position_embeddings", self.get("max_position_embeddings", None)
                 )
 
-    def _gemma3(self, rp: dict[str, Any], top_theta: Any) -> dict[str, Any]:
-        """R-S6: {full_attention: legacy dict + rope_theta, sliding_attention: local base}."""
-        layers = ("full_attention", "sliding_attention")
-        if rp and all(k in layers for k in rp):
-            out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in rp.items()}
+    def _gemma3(self, top_theta: Any) -> dict[str, Any]:
+        """R-S6, as Gemma3TextConfig.convert_rope_params_to_dict does it: a JSON rope_parameters
+        is taken as given (a flat one keeps its keys next to the layer dicts, which the model code
+        never reads), else one default dict per layer type; a JSON rope_scaling is merged into
+        full_attention with dict.update (so a legacy `type` stays next to rope_type 'default');
+        rope_theta goes to full_attention, rope_local_base_freq to sliding_attention."""
+        params = self._values.get("rope_parameters")
+        scaling = self._values.get("rope_scaling")
+        if isinstance(params, Mapping):
+            out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in params.items()}
         else:
-            out = {"full_attention": dict(rp), "sliding_attention": {}}
-        full = out.setdefault("full_attention", {})
-        sliding = out.setdefault("sliding_attention", {})
-        if isinstance(full, dict):
-            full.setdefault("rope_theta", top_theta if top_theta is not None else 1e6)
-            self._fill_type_and_l0(full, False)
-            _validate(full)
-        if isinstance(sliding, dict):
-            local = self._values.get("rope_local_base_freq")
-            sliding.setdefault("rope_theta", local if local is not None else 1e4)
-            self._fill_type_and_l0(sliding, False)
-            _validate(sliding)
+            out = {"sliding_attention": {"rope_type": "default"}}
+            out["full_attention"] = {"rope_type": "default"}
+        if isinstance(scaling, Mapping):
+            full = out.get("full_attention")
+            if not isinstance(full, dict):
+                raise LoadRefusal("KeyError", "'full_attention'", "gemma3_rope_scaling")
+            full.update(scaling)
+        thetas = (
+            ("full_attention", top_theta, self.data.default_theta),
+            ("sliding_attention", self._values.get("rope_local_base_freq"), self.data.local_theta),
+        )
+        for layer, theta, default in thetas:
+            if out.get(layer) is None:
+                out[layer] = {"rope_type": "default"}
+            sub = out[layer]
+            if isinstance(sub, dict):
+                sub.setdefault("rope_theta", theta if theta is not None else default)
+                self._fill_type_and_l0(sub, False)
+                _validate(sub)
         return out
 
     def _v4_rope(self) -> dict[str, Any] | None:
@@ -453,6 +499,30 @@ def _validate(rp: Mapping[str, Any]) -> None:
             f"\"Missing required keys in `rope_parameters` for 'rope_type'='{rope_type}': "
             f'{_set_repr(missing)}"',
             "missing_rope_keys",
+        )
+
+
+def _validate_even_rotary_dim(rope: Mapping[str, Any], head_dim: Any) -> None:
+    """E3: validate_rope (transformers 5.20/5.24 modeling_rope_utils.py) refuses a fully rotated
+    odd head_dim above 4; the strict dataclass wraps the ValueError (measured)."""
+    if not isinstance(head_dim, int) or isinstance(head_dim, bool) or head_dim <= 4:
+        return
+    if not head_dim % 2:
+        return
+    nested = all(k in ("full_attention", "sliding_attention") for k in rope)
+    layers = dict(rope) if nested and rope else {"full_attention": rope}
+    for layer_type, params in layers.items():
+        if not isinstance(params, Mapping):
+            continue
+        partial = params.get("partial_rotary_factor", 1.0)
+        if not isinstance(partial, (int, float)) or int(head_dim * partial) != head_dim:
+            continue
+        raise LoadRefusal(
+            "StrictDataclassClassValidationError",
+            "Class validation error for validator 'validate_rope': ValueError: RoPE requires an "
+            f"even rotary dimension, but got `head_dim`={head_dim} with "
+            f"`partial_rotary_factor`={partial} for `{layer_type}`.",
+            "odd_head_dim",
         )
 
 
