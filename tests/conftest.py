@@ -33,6 +33,16 @@ TEST_ENV = {
 }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`difftest` tests download real engine code from PyPI: run only with NTKCLI_DIFFTEST=1."""
+    if os.environ.get("NTKCLI_DIFFTEST") == "1":
+        return
+    skip = pytest.mark.skip(reason="differential test against PyPI packages: set NTKCLI_DIFFTEST=1")
+    for item in items:
+        if "difftest" in item.keywords:
+            item.add_marker(skip)
+
+
 @dataclass(frozen=True)
 class Run:
     exit_code: int
@@ -93,13 +103,3 @@ def cli_subprocess(
         check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`difftest` tests download real vLLM wheels: opt-in with NTKCLI_DIFFTEST=1."""
-    if os.environ.get("NTKCLI_DIFFTEST") == "1":
-        return
-    skip = pytest.mark.skip(reason="differential test: set NTKCLI_DIFFTEST=1 to run")
-    for item in items:
-        if "difftest" in item.keywords:
-            item.add_marker(skip)
