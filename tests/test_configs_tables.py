@@ -5,7 +5,7 @@ of ntkcli's config-object emulation against the real `transformers.AutoConfig`.
 - With transformers installed (it is in CI), the table of the installed version is regenerated and
   compared with the shipped copy, and every fixture config is loaded by the real AutoConfig with
   trust_remote_code=False (never True: no code named by auto_map is ever run) and compared with
-  `ntkcli.vllm.config_object.ConfigObject`: class, rope_parameters, max_position_embeddings,
+  `ntkcli.configs.config_object.ConfigObject`: class, rope_parameters, max_position_embeddings,
   head_dim, hidden_size, num_attention_heads, and the load error when there is one.
 """
 
@@ -22,9 +22,8 @@ from typing import Any
 import pytest
 
 from ntkcli import configs
-from ntkcli.configs import generate
-from ntkcli.vllm import config_object
-from ntkcli.vllm.config_object import ConfigObject, LoadRefusal
+from ntkcli.configs import config_object, generate
+from ntkcli.configs.config_object import ConfigObject, LoadRefusal
 
 HAVE_TRANSFORMERS = importlib.util.find_spec("transformers") is not None
 needs_transformers = pytest.mark.skipif(

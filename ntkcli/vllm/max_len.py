@@ -6,9 +6,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ntkcli.configs.config_object import ConfigObject, check_length
 from ntkcli.errors import ConfigError
 from ntkcli.model import DerivedLength, Note, VllmVersion
-from ntkcli.vllm.config_object import ConfigObject, check_length
 from ntkcli.vllm.rope_params import VllmRaises, is_nested
 
 STEP = "derive max length"

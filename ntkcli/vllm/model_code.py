@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ntkcli.configs.config_object import ConfigObject, check_length
 from ntkcli.errors import ConfigError
 from ntkcli.model import ModelCode, Note, Refusal, VllmVersion
-from ntkcli.vllm.config_object import ConfigObject, check_length
 from ntkcli.vllm.rope_params import is_nested
 
 STEP = "model code"

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ntkcli.configs.config_object import ConfigObject, LoadRefusal, check_length
 from ntkcli.model import DerivedLength, NomicUpdate, Note, Refusal, VllmVersion
-from ntkcli.vllm.config_object import ConfigObject, LoadRefusal, check_length
 from ntkcli.vllm.max_len import check_user_len, derive_max_len
 from ntkcli.vllm.rope_params import is_nested
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ntkcli.configs.config_object import ConfigObject, LoadRefusal
 from ntkcli.errors import ConfigError, UsageError
 from ntkcli.model import (
     ModelCode,
@@ -27,7 +28,6 @@ from ntkcli.model import (
     Rotary,
 )
 from ntkcli.vllm import max_len
-from ntkcli.vllm.config_object import ConfigObject, LoadRefusal
 from ntkcli.vllm.get_rope import build_rotary
 from ntkcli.vllm.model_code import model_code
 from ntkcli.vllm.nomic import head_size as nomic_head_size

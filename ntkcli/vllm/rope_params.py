@@ -8,9 +8,9 @@ import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ntkcli.configs.config_object import ConfigObject
 from ntkcli.errors import ConfigError
 from ntkcli.model import Note, Refusal, RefusalCause, VllmVersion
-from ntkcli.vllm.config_object import ConfigObject
 
 STEP = "normalise RoPE"
 

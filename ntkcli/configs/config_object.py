@@ -1,7 +1,8 @@
-"""The config object vLLM sees (SPEC §2.2–§2.4, SPEC-loading §2'.1–§2'.6), for the vLLM pipeline.
+"""The config object `transformers.AutoConfig.from_pretrained` builds (SPEC §2.2–§2.4,
+SPEC-loading §2'.1–§2'.6), beneath every engine that loads through transformers.
 
-A small stand-in with the method names of the config layer's `ConfigObject` (get, has, in_json,
-declared, rope_parameters, update, with_rope_parameters): class choice (C2), the class defaults
+`ConfigObject` (get, has, in_json, declared, rope_parameters, update, with_rope_parameters):
+class choice (C2), the class defaults
 that matter (2'.3), aliases (R-A1–R-A3), load-time RoPE standardisation (R-S1–R-S6) and the load
 errors (E2, C2.4). The class facts (names, defaults, default θ, partial factors, Phi3's rewrites
 and top-level L0, Gemma3's nesting, which model types are native) come from the config layer's
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ntkcli import configs
+from ntkcli.configs import tables as configs
 from ntkcli.errors import ConfigError
 
 MISSING: Any = object()
