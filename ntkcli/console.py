@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import sys
@@ -184,10 +185,22 @@ def emit(renderable: RenderableType) -> None:
         silence_stdout()
 
 
+def _finite(value: Any) -> Any:
+    """inf and NaN have no JSON spelling: they are written as the strings "inf", "-inf", "nan",
+    as complex bases already are (an absurd input can overflow any number on the way)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _json_text(data: Any) -> str:
     # json.dumps escapes C0 controls inside strings but not DEL, C1 or bidi controls; those can
     # only occur inside strings, where \\uXXXX is their valid JSON spelling.
-    text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False)
+    text = json.dumps(_finite(data), indent=2, allow_nan=False, ensure_ascii=False)
     return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 

@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 
 import ntkcli
-from tests.conftest import SHARED, cli_subprocess
+from tests.conftest import cli_subprocess
 
-NOMIC_V1 = SHARED / "nomic-ai__nomic-embed-text-v1"
+# The bundled snapshot (its config.json is ntkcli's own copy; shared/configs has only the ST file).
+NOMIC_V1 = (
+    Path(__file__).resolve().parents[1] / "ntkcli" / "snapshots" / "nomic-ai__nomic-embed-text-v1"
+)
 
 # (arguments after MODEL, expected exit code). validate exits 0 when no rule reports an error:
 # nomic-embed-text-v1 as published trips none (SPEC §7).
