@@ -22,6 +22,7 @@ from typing import Literal
 from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_MAX_BYTES,
+    MAX_LENGTH,
     MAX_LENGTHS,
     MAX_ROTARY_DIM,
     Base,
@@ -50,7 +51,6 @@ DYNAMIC = "DynamicNTKScalingRotaryEmbedding"
 # Classes whose cache is `_compute_cos_sin_cache` of the base class with θ' and `rows` rows.
 # Linear, YaRN, Llama3, LongRoPE, … change t or inv_freq: ntkcli reports their shapes only.
 COMPUTED_CLASSES = frozenset({"RotaryEmbedding", DYNAMIC})
-MAX_LENGTH = 2**31 - 1
 
 
 @dataclass(frozen=True)

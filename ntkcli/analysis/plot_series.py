@@ -20,6 +20,7 @@ from typing import Any, Literal
 from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_POINTS,
+    MAX_LENGTH,
     MAX_POINTS,
     MAX_ROTARY_DIM,
     Base,
@@ -41,7 +42,6 @@ SeriesKey = Literal["vllm_new", "vllm_old", "reference"]
 
 DEFAULT_RANGE = (256, 32768)
 
-MAX_LENGTH = 2**31 - 1
 
 _RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*$")
 

@@ -11,7 +11,6 @@ import typer
 from ntkcli import console, sources
 from ntkcli.commands import options as o
 from ntkcli.commands.lengths import length_parser, parse_lengths
-from ntkcli.errors import UsageError
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
 
@@ -87,11 +86,7 @@ def compare(
     from ntkcli.engines.registry import parse_engines  # lazy: keeps start-up light
 
     chosen = parse_engines(engines) if engines else ()
-    if transformers is not None and transformers.strip() not in ("4", "5"):
-        raise UsageError(
-            f"--transformers {transformers!r} is not a modelled version",
-            hint="use --transformers 4 (4.57.6) or 5 (5.19)",
-        )
+    o.check_engine_transformers(transformers)
     vllm = analysis.VllmOptions(
         parse_hf_overrides(hf_overrides),
         allow_long_max_model_len,

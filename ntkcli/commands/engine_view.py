@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ntkcli import console
+from ntkcli.commands.options import check_engine_transformers
 from ntkcli.engines.base import DEFAULT_LENGTHS, EngineRequest
 from ntkcli.engines.registry import parse_engine
-from ntkcli.errors import UsageError
 from ntkcli.model import RawConfig, Request, Resolution
 from ntkcli.render.engine_result import engine_detail
 from ntkcli.serialize.engine_result import engine_result
@@ -18,11 +18,7 @@ def engine_request(
     lengths: tuple[int, ...] = DEFAULT_LENGTHS,
     transformers: str | None = None,
 ) -> EngineRequest:
-    if transformers is not None and transformers.strip() not in ("4", "5"):
-        raise UsageError(
-            f"--transformers {transformers!r} is not a modelled version",
-            hint="use --transformers 4 (4.57.6) or 5 (5.19)",
-        )
+    check_engine_transformers(transformers)
     return EngineRequest(
         transformers=transformers,
         lengths=lengths,

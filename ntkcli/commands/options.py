@@ -263,3 +263,13 @@ Transformers = Annotated[
 def with_loading(request: Request, trust_remote_code: bool, transformers: str | None) -> Request:
     """The request with the config-loading inputs set (vLLM's default transformers is 5)."""
     return replace(request, trust_remote_code=trust_remote_code, transformers=transformers or "5")
+
+
+def check_engine_transformers(transformers: str | None) -> None:
+    """The other engines model transformers 4 (4.57.6) or 5 (5.19): one check for --transformers
+    wherever an engine other than vLLM is asked for."""
+    if transformers is not None and transformers.strip() not in ("4", "5"):
+        raise UsageError(
+            f"--transformers {transformers!r} is not a modelled version",
+            hint="use --transformers 4 (4.57.6) or 5 (5.19)",
+        )

@@ -20,9 +20,10 @@ from typing import Any
 
 from ntkcli.configs import tables as configs
 from ntkcli.errors import ConfigError
+from ntkcli.model import MAX_LENGTH
 
 MISSING: Any = object()
-MAX_SANE_LENGTH = 2**31 - 1
+MAX_SANE_LENGTH = MAX_LENGTH
 
 
 class LoadRefusal(Exception):

@@ -9,41 +9,18 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ntkcli.configs.config_object import NOMIC_REMOTE
 from ntkcli.errors import ConfigError
+from ntkcli.model import MAX_LENGTH
 
 _MISSING: Any = object()
 
-# SPEC §2: nomic_bert configs are GPT-2 style; these transformers names are aliases.
-NOMIC_ALIASES: Mapping[str, str] = {
-    "hidden_size": "n_embd",
-    "num_attention_heads": "n_head",
-    "num_hidden_layers": "n_layer",
-    "max_position_embeddings": "n_positions",
-}
-
-# SPEC §2: the Nomic config class defaults (what vLLM sees with --trust-remote-code). The GPT-2
-# ones (n_positions 1024, activation gelu_new, ...) come from GPT2Config, which the class extends.
-NOMIC_DEFAULTS: Mapping[str, Any] = {
-    "max_trained_positions": 2048,
-    "rotary_emb_fraction": 0.0,
-    "rotary_emb_base": 10000,
-    "rotary_emb_scale_base": None,
-    "rotary_emb_interleaved": False,
-    "rotary_scaling_factor": None,
-    "qkv_proj_bias": True,
-    "mlp_fc1_bias": True,
-    "mlp_fc2_bias": True,
-    "activation_function": "gelu_new",
-    "n_positions": 1024,
-    "n_embd": 768,
-    "n_head": 12,
-    "n_layer": 12,
-    "n_inner": None,
-    "layer_norm_epsilon": 1e-5,
-}
+# SPEC §2.3: the remote Nomic class's aliases and defaults, held once by the config layer.
+NOMIC_ALIASES: Mapping[str, str] = NOMIC_REMOTE.aliases
+NOMIC_DEFAULTS: Mapping[str, Any] = NOMIC_REMOTE.defaults
 
 # Lengths beyond this are not a model config anyone can serve; treat them as corrupt input.
-MAX_SANE_LENGTH = 2**31 - 1
+MAX_SANE_LENGTH = MAX_LENGTH
 
 
 def _describe(value: Any) -> str:
