@@ -53,6 +53,17 @@ TRANSFORMERS_BACKEND = ("nomic_bert", "gpt_neox")
 RESERVE_EXTRA = 256  # reserve_rope_cache_for_long_sequences: context_len + 256 (+ spec tokens)
 
 
+def _served(n: int, base: Any, refused: bool, context: int) -> LengthResult:
+    """One input of n tokens: SGLang rejects it when tokens ≥ context_len (tokenizer_manager)."""
+    if refused:
+        return LengthResult(n, base, False, 0, "refused")
+    if n >= context:
+        return LengthResult(
+            n, base, False, 0, "rejected", f"rejected: {n} tokens ≥ context_len {context}"
+        )
+    return LengthResult(n, base, True, n, "accepted")
+
+
 class SglangRaises(Exception):
     def __init__(self, error: str, message: str) -> None:
         super().__init__(message)
@@ -194,15 +205,7 @@ class SglangEngine(FixedVersions):
                 f"(align128(context_len + 256)); rows {rows}+ use the unscaled θ {theta:g}"
             )
         notes.append("get_rope arguments from the Llama call site (models/llama.py)")
-        lengths = []
-        for n in request.lengths:
-            if refusal is not None:
-                lengths.append(LengthResult(n, scaled, False, 0, "refused"))
-            elif n >= context:
-                note = f"rejected: {n} tokens ≥ context_len {context}"
-                lengths.append(LengthResult(n, scaled, False, 0, "rejected", note))
-            else:
-                lengths.append(LengthResult(n, scaled, True, n, "accepted"))
+        lengths = [_served(n, scaled, refusal is not None, context) for n in request.lengths]
         return EngineResult(
             engine=ident,
             config_class=cls,
@@ -237,16 +240,10 @@ class SglangEngine(FixedVersions):
             f"no SGLang model for {tf.model_type}: served by the Transformers backend "
             "(TransformersEmbeddingModel) with transformers' own rotary module"
         )
-        lengths = []
-        for n in request.lengths:
-            base = None if rope.refusal else rope.base_at(n)
-            if refusal is not None:
-                lengths.append(LengthResult(n, base, False, 0, "refused"))
-            elif n >= context:
-                note = f"rejected: {n} tokens ≥ context_len {context}"
-                lengths.append(LengthResult(n, base, False, 0, "rejected", note))
-            else:
-                lengths.append(LengthResult(n, base, True, n, "accepted"))
+        lengths = [
+            _served(n, None if rope.refusal else rope.base_at(n), refusal is not None, context)
+            for n in request.lengths
+        ]
         return EngineResult(
             engine=ident,
             config_class=cls,

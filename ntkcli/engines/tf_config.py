@@ -14,11 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from ntkcli.configs import tables
 from ntkcli.engines.base import EngineRefusal
 
-NOMIC_DEFAULTS = {"max_position_embeddings": 2048, "hidden_size": 768, "num_attention_heads": 12}
-NOMIC_THETA = 1000.0  # NomicBertConfig.default_theta (transformers 5)
-GENERIC_THETA = 10000.0
+# The native NomicBertConfig of transformers 5.19 (SGLang's pin), from the config layer's table
+# generated from the real class: mpe 2048, hidden 768, heads 12, default θ 1000.
+_NOMIC = tables.class_facts("5.19.0", "nomic_bert") or {}
+NOMIC_DEFAULTS = {
+    key: _NOMIC["defaults"][key]
+    for key in ("max_position_embeddings", "hidden_size", "num_attention_heads")
+}
+NOMIC_THETA = float(_NOMIC["default_theta"])
+GENERIC_THETA = 10000.0  # PretrainedConfig.default_theta
 
 
 def is_number(value: object) -> TypeGuard[int | float]:
