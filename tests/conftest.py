@@ -103,3 +103,13 @@ def cli_subprocess(
         check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write_model(tmp_path: Path, config: dict[str, Any], st: dict[str, Any] | None = None) -> str:
+    """A model directory in tmp_path: config.json, and sentence_bert_config.json when given."""
+    model = tmp_path / "model"
+    model.mkdir(exist_ok=True)
+    (model / "config.json").write_text(json.dumps(config))
+    if st is not None:
+        (model / "sentence_bert_config.json").write_text(json.dumps(st))
+    return str(model)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import cli, cli_json
+from conftest import write_model as write
 
 LLAMA2: dict[str, Any] = {
     "model_type": "llama",
@@ -31,15 +32,6 @@ NOMIC_NATIVE: dict[str, Any] = {
     "rotary_emb_interleaved": False,
     "rotary_emb_fraction": 1.0,
 }
-
-
-def write(tmp_path: Path, config: dict[str, Any], st: dict[str, Any] | None = None) -> str:
-    model = tmp_path / "model"
-    model.mkdir(exist_ok=True)
-    (model / "config.json").write_text(json.dumps(config))
-    if st is not None:
-        (model / "sentence_bert_config.json").write_text(json.dumps(st))
-    return str(model)
 
 
 def inspect(model: str, *args: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import cli, cli_json
+from conftest import write_model as write
 
 VERSIONS = ("0.21.0", "0.22.0", "0.33.0")
 LLAMA2: dict[str, Any] = {
@@ -23,15 +24,6 @@ LLAMA2: dict[str, Any] = {
     "rope_theta": 10000.0,
 }
 V1 = "nomic-ai/nomic-embed-text-v1"
-
-
-def write(tmp_path: Path, config: dict[str, Any], st: dict[str, Any] | None = None) -> str:
-    model = tmp_path / "model"
-    model.mkdir(exist_ok=True)
-    (model / "config.json").write_text(json.dumps(config))
-    if st is not None:
-        (model / "sentence_bert_config.json").write_text(json.dumps(st))
-    return str(model)
 
 
 def inspect(model: str, *args: str) -> Any:
