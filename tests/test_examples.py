@@ -28,10 +28,21 @@ PRINTS = {
     "compare.sh": ["nomic-ai/nomic-embed-text-v1 8192 nomic 0.0 0.0"],
     "validate.sh": ["finding R01 error", "finding R05 warning"],
     "plot.sh": ["θ'"],
+    # ENGINES.md worked numbers: TEI 1.9.3 θ' = 1000·(2·4096/2048 − 1) = 7000 (truncated
+    # exponent); ST keeps θ 1000 and truncates to max_seq_length 2048; SGLang's constant
+    # pre-#41277 base 10000·(2·8192/4096 − 1)^(128/126) = 30527.7367488067 for every input.
+    "engines.sh": [
+        "tei 1.9.3 4096 base 7000.0 tokens used 4096",
+        "sentence-transformers 6.2 4096 base 1000.0 tokens used 2048",
+        "sglang max_len 8192 bases 2048: 30527.7367488067, 8192: 30527.7367488067",
+        "transformers max_len None bases 2048: 10000.0, 8192: 30527.7367488067",
+        "sglang 0.5.23              2048   max_position_embeddings",
+    ],
 }
 STDERR = {
     "validate.sh": ["exit code 3 (as expected)", "exit code 1 (as expected)"],
     "diff.sh": ["exit code 0 (as expected)", "exit code 1 (as expected)"],
+    "engines.sh": ["exit code 0 (as expected)", "exit code 1 (as expected)"],
 }
 
 

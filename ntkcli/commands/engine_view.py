@@ -31,21 +31,30 @@ def engine_request(
 
 
 def show_engine(
-    raw: RawConfig, text: str, request: Request, format: str, transformers: str | None = None
+    raw: RawConfig,
+    text: str,
+    request: Request,
+    format: str,
+    transformers: str | None = None,
+    lengths: tuple[int, ...] = DEFAULT_LENGTHS,
 ) -> None:
     engine, version = parse_engine(text)
-    result = engine.resolve(raw, engine_request(request, transformers=transformers), version)
+    result = engine.resolve(raw, engine_request(request, lengths, transformers), version)
     if format == "json":
         console.emit_json({"model": raw.model, **engine_result(result)})
     else:
         console.emit(engine_detail(raw.model, result))
 
 
-def vllm_json(resolution: Resolution, serialized: dict[str, Any]) -> dict[str, Any]:
+def vllm_json(
+    resolution: Resolution,
+    serialized: dict[str, Any],
+    lengths: tuple[int, ...] = DEFAULT_LENGTHS,
+) -> dict[str, Any]:
     """vLLM's existing inspect JSON, with the engine contract's keys beside it (existing keys
     keep their meaning and value)."""
     from ntkcli.engines.vllm import result_from
 
-    request = engine_request(resolution.request)
-    contract = engine_result(result_from(resolution, request, resolution.request.vllm.label))
+    request = engine_request(resolution.request, lengths)
+    contract = engine_result(result_from(resolution, request))
     return {**contract, **serialized}

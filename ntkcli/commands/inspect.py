@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from ntkcli import checks, console, render, serialize
 from ntkcli.commands import options as o
+from ntkcli.commands.lengths import parse_lengths
+from ntkcli.engines.base import DEFAULT_LENGTHS
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.pipeline import resolve
 
@@ -24,6 +26,7 @@ def inspect(
     source: HubOptions,
     format: o.Format = "table",
     engine: o.EngineOpt = None,
+    lengths: o.EngineLengths = None,
 ) -> None:
     """Show how vLLM resolves MODEL's RoPE: lengths, rotary class, θ, θ' and cache shape."""
     request = o.with_loading(
@@ -31,13 +34,18 @@ def inspect(
         trust_remote_code,
         transformers,
     )
+    engine_lengths = (
+        DEFAULT_LENGTHS if lengths is None else parse_lengths(lengths, "--lengths").lengths
+    )
+    if lengths is not None and engine is None:
+        engine = "vllm"  # the per-length answer is the engine view's (vLLM's keys stay beside it)
     raw = o.load_model(model, source)
     if engine is not None:
         from ntkcli.commands.engine_view import show_engine  # lazy: keeps start-up light
 
         name = engine.strip().lower()
         if not (name == "vllm" or name.startswith("vllm@")):
-            show_engine(raw, engine, request, format, transformers)
+            show_engine(raw, engine, request, format, transformers, engine_lengths)
             return
         if "@" in name:
             request = o.with_loading(
@@ -56,7 +64,7 @@ def inspect(
     if format == "json" and engine is not None:
         from ntkcli.commands.engine_view import vllm_json  # lazy: keeps start-up light
 
-        console.emit_json(vllm_json(resolution, serialize.resolution(resolution)))
+        console.emit_json(vllm_json(resolution, serialize.resolution(resolution), engine_lengths))
     elif format == "json":
         console.emit_json(serialize.resolution(resolution))
     else:

@@ -104,6 +104,16 @@ EngineOpt = Annotated[
         show_default=False,
     ),
 ]
+EngineLengths = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lengths",
+        help="Input lengths at which --engine reports the base it uses: a comma list or a range "
+        "A..B (doubling) in vLLM's syntax (default: 512,2048,4096,8192).",
+        rich_help_panel="vLLM",
+        show_default=False,
+    ),
+]
 EnginesOpt = Annotated[
     str | None,
     typer.Option(

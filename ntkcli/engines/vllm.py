@@ -36,7 +36,7 @@ def request_for(request: EngineRequest, version: str) -> Request:
     )
 
 
-def result_from(r: Resolution, request: EngineRequest, version: str) -> EngineResult:
+def result_from(r: Resolution, request: EngineRequest) -> EngineResult:
     rot = r.rotary
     refusal = None if r.refusal is None else EngineRefusal(r.refusal.error, r.refusal.message)
     base = rot.scaled_base if rot is not None else None
@@ -58,7 +58,7 @@ def result_from(r: Resolution, request: EngineRequest, version: str) -> EngineRe
         else:
             key = r.derived.key or "default 2048"
     return EngineResult(
-        engine=EngineId("vllm", version),
+        engine=EngineId("vllm", r.request.vllm.release),  # the release modelled, never "new"
         config_class=ConfigClassInfo(
             r.config_class or "PretrainedConfig",
             "remote" if r.config_origin == "remote" else "native",
@@ -90,4 +90,4 @@ class VllmEngine:
             return None
 
     def resolve(self, raw: RawConfig, request: EngineRequest, version: str) -> EngineResult:
-        return result_from(vllm_resolve(raw, request_for(request, version)), request, version)
+        return result_from(vllm_resolve(raw, request_for(request, version)), request)
