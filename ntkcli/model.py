@@ -238,6 +238,7 @@ MAX_POINTS = 200
 MAX_ROTARY_DIM = 65_536
 MAX_LENGTHS = 64
 MAX_LENGTH = 2**31 - 1  # the largest length anywhere: vLLM keeps positions in int32
+DEFAULT_THETA = 10000.0  # θ when a config names none: PretrainedConfig's and vLLM's default
 CONFIG_FILE = "config.json"  # the file a model directory or Hub repo is read from
 DTYPES = ("float32", "float16", "bfloat16")  # model dtypes of the cos/sin cache
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ntkcli.configs import tables as configs
 from ntkcli.errors import ConfigError
-from ntkcli.model import MAX_LENGTH
+from ntkcli.model import DEFAULT_THETA, MAX_LENGTH
 
 MISSING: Any = object()
 MAX_SANE_LENGTH = MAX_LENGTH
@@ -43,7 +43,7 @@ class ClassData:
     name: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
-    default_theta: float | None = 10000.0  # None: the class has no rope_parameters (BERT)
+    default_theta: float | None = DEFAULT_THETA  # None: the class has no rope_parameters (BERT)
     partial_default: float | None = None  # phi3 1.0, phi 0.5, gpt_neox 0.25 (rotary_pct)
     ompe_top_level: bool = False  # phi3: a top-level original_max_position_embeddings field
     rewrites: Mapping[str, str] = field(default_factory=dict)  # phi3: su, yarn → longrope
@@ -403,7 +403,7 @@ class ConfigObject:
         top_theta = self._values.get(data.theta_key)
         if data.nested:
             return self._gemma3(top_theta)
-        default_theta = data.default_theta if data.default_theta is not None else 10000.0
+        default_theta = data.default_theta if data.default_theta is not None else DEFAULT_THETA
         rp.setdefault("rope_theta", top_theta if top_theta is not None else default_theta)
         partial = self._values.get(data.partial_key)
         if data.partial_key in self._values and data.partial_key == "partial_rotary_factor":

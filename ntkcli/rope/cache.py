@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ntkcli.model import DEFAULT_MAX_BYTES, DTYPE_BYTES, Base
+from ntkcli.model import DEFAULT_MAX_BYTES, DTYPE_BYTES, DTYPES, Base
 
 if TYPE_CHECKING:
     import torch
@@ -43,7 +43,7 @@ CHUNK_TARGET_BYTES = 32 << 20  # ntkcli's own working set per chunk
 ROW_ALIGN = 256  # chunk boundaries on whole SIMD vectors (values are elementwise either way)
 FLOAT32 = 4
 COMPLEX64 = 8
-SUPPORTED_DTYPES = ("float32", "float16", "bfloat16")
+SUPPORTED_DTYPES = DTYPES
 
 
 @dataclass(frozen=True)

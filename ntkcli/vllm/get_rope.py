@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ntkcli.errors import ConfigError
-from ntkcli.model import Rotary, VllmVersion
+from ntkcli.model import MAX_LENGTH, Rotary, VllmVersion
 from ntkcli.rope import dynamic_alpha, floats, linear, llama3, longrope, ntk, ntk_scaling, yarn
 from ntkcli.vllm.rope_params import VllmRaises
 
@@ -56,7 +56,7 @@ def _length(params: Mapping[str, Any], key: str) -> int | None:
     value = _number(params, key)
     if value is None:
         return None
-    if value != int(value) or not 0 < value < 2**31:
+    if value != int(value) or not 0 < value <= MAX_LENGTH:
         raise ConfigError(
             f"rope_parameters: '{key}' must be a positive integer, got {params.get(key)!r}"[:200],
             hint=f"fix rope_parameters.{key}",

@@ -8,7 +8,7 @@ from typing import Any
 
 from ntkcli.configs.config_object import ConfigObject, check_length
 from ntkcli.errors import ConfigError
-from ntkcli.model import DerivedLength, Note, VllmVersion
+from ntkcli.model import MAX_LENGTH, DerivedLength, Note, VllmVersion
 from ntkcli.vllm.rope_params import VllmRaises, is_nested
 
 STEP = "derive max length"
@@ -71,7 +71,7 @@ def st_length(st_config: Mapping[str, Any] | None, version: VllmVersion) -> int 
     value = st_config["max_seq_length"]
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_LENGTH:
         raise ConfigError(
             f"sentence-transformers config: 'max_seq_length' must be a positive integer, "
             f"got {value!r}"[:200],
