@@ -3,10 +3,10 @@ model's own code, and the per-pair wavelengths 2π/inv_freq at one length. Pure:
 
 The vLLM lines come from the real pipeline (`resolve`), one resolution per length, so every quirk
 of SPEC §4 (Nomic's T, old vLLM's L = T, refusals) is in the plot exactly as `inspect` reports it.
-The reference line is SPEC §5: Nomic's code (`references.nomic_code`) for nomic_bert, else the
-closed form of transformers' dynamic RoPE (`rope.ntk.inner_reference`); the `compare`
-command is where transformers' own function is called. For a plot this is enough: the formula
-and transformers agree to the last bit on the scalar base (both are Python floats).
+The reference line is the model's own code (SPEC §5) as `engines.reference` derives it, the same
+derivation `compare` uses: Nomic's code for nomic_bert, else transformers' rotary module (the
+closed form of its dynamic RoPE, which agrees with transformers to the last bit on the scalar
+base; `compare` is where transformers' own function is also called).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from ntkcli.engines.reference import Reference, ReferenceRequest, reference, transformers_major
 from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_POINTS,
@@ -29,11 +30,9 @@ from ntkcli.model import (
     Resolution,
     VllmLine,
 )
-from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.rope import ntk
-from ntkcli.vllm.hf_config import HFConfig
 from ntkcli.vllm.pipeline import resolve
-from ntkcli.vllm.rope_params import config_theta, primary_layer
+from ntkcli.vllm.rope_params import primary_layer
 from ntkcli.vllm.versions import parse_vllm_version
 
 # Only "ok" bases are plottable on a log axis; every other status is a gap in the plot.
@@ -202,97 +201,10 @@ def _vllm_point(
 # -- the reference runtime (SPEC §5) ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reference:
-    """The model's own code as numbers: θ, α (None: never scales), Y (the original length),
-    whether X = N (Nomic) or max(N, Y) (transformers), and the rotary dim."""
-
-    label: str
-    description: str
-    base: float | None
-    factor: float | None
-    original: int | None
-    rotary_dim: int | None
-    nomic: bool
-
-    def point(self, length: int) -> BasePoint:
-        if self.base is None or self.factor is None or self.original is None:
-            return BasePoint(length, self.base, ntk.base_status(self.base), None, True, None)
-        assert self.rotary_dim is not None
-        base: Base
-        if self.nomic:
-            # Nomic's code: only for N > T strictly, X = N, Y = T (SPEC §5).
-            rope = nomic_rope(self.base, self.rotary_dim, self.original, self.factor, length)
-            base, inner = rope.scaled_base, rope.inner
-        else:
-            # transformers' dynamic: X = max(N, max_position_embeddings), Y = that (SPEC §5).
-            inner = ntk.inner_reference(self.factor, max(length, self.original), self.original)
-            base = ntk.scaled_base(self.base, inner, self.rotary_dim)
-        return BasePoint(length, base, ntk.base_status(base), inner, True, None)
-
-
-def reference_runtime(r: Resolution) -> Reference:
-    """What the model's own code would do with the same config (flat and dict overrides applied
-    as config attributes): Nomic's modelling code for nomic_bert, else transformers."""
-    cfg = HFConfig(r.config_values)
-    rot = r.rotary
-    if r.nomic is not None and cfg.is_nomic:
-        # Nomic's code reads rotary_emb_base, rotary_emb_fraction, rotary_scaling_factor and
-        # max_trained_positions; it never reads rope_parameters, so a rope_parameters override
-        # changes vLLM but not this line.
-        theta = cfg.float_or_none("rotary_emb_base")
-        fraction = cfg.float_or_none("rotary_emb_fraction") or 0.0
-        head = rot.head_size if rot is not None else None
-        dim = int(head * fraction) if head is not None else None
-        scaling = cfg.float_or_none("rotary_scaling_factor")
-        trained = cfg.int_or_none("max_trained_positions")
-        if dim is None or dim <= 2 or dim % 2:
-            return Reference(
-                "Nomic's code",
-                f"no usable rotary dim (rotary_emb_fraction {fraction:g})",
-                None,
-                None,
-                None,
-                dim,
-                True,
-            )
-        if scaling:  # truthy: 1.0 counts, null/0/absent do not (SPEC §5)
-            description = (
-                f"dynamic NTK for N > T: θ {theta:g}, α {scaling:g} (rotary_scaling_factor), "
-                f"T {trained}"
-            )
-            return Reference("Nomic's code", description, theta, scaling, trained, dim, True)
-        description = f"plain RoPE θ {theta:g} (rotary_scaling_factor {scaling!r}: no scaling)"
-        return Reference("Nomic's code", description, theta, None, None, dim, True)
-    _, params = primary_layer(r.rope_parameters)
-    theta_value = params.get("rope_theta")
-    theta = (
-        float(theta_value)
-        if isinstance(theta_value, (int, float)) and not isinstance(theta_value, bool)
-        else None
-    )
-    if theta is None:
-        fallback = config_theta(cfg)
-        theta = float(fallback) if fallback is not None else 10000.0
-    dim = rot.rotary_dim if rot is not None else None
-    factor = params.get("factor")
-    mpe = cfg.int_or_none("max_position_embeddings")
-    if (
-        params.get("rope_type") == "dynamic"
-        and "alpha" not in params
-        and isinstance(factor, (int, float))
-        and not isinstance(factor, bool)
-        and mpe is not None
-        and dim is not None
-        and dim > 2
-    ):
-        description = (
-            f"dynamic NTK per sequence: θ {theta:g}, α {factor:g}, max_position_embeddings {mpe}"
-        )
-        return Reference("transformers", description, theta, float(factor), mpe, dim, False)
-    rope_type = params.get("rope_type") or "default"
-    description = f"rope_type {rope_type}: θ {theta:g}, no dynamic scaling"
-    return Reference("transformers", description, theta, None, None, dim, False)
+def reference_point(ref: Reference, length: int) -> BasePoint:
+    """The reference runtime's θ' for an input of `length` tokens, as a plot point."""
+    p = ref.point(length)
+    return BasePoint(length, p.base, ntk.base_status(p.base), p.inner, True, None)
 
 
 # -- wavelengths --------------------------------------------------------------------------------
@@ -365,7 +277,8 @@ def plot_data(
     defaults = {line: resolve(raw, req) for line, req in requests.items()}
     new = defaults["new"]
     rot = new.rotary
-    reference = reference_runtime(new)
+    major = transformers_major(transformers)
+    ref = reference(raw.config, ReferenceRequest(hf_overrides, trust_remote_code, major))
     notes: list[str] = []
 
     # T and the zero crossing: vLLM new only has a fixed T when the rope parameters carry
@@ -375,8 +288,8 @@ def plot_data(
     zero: float | None = None
     if new.nomic is not None:
         trained, trained_from = new.nomic.trained_positions, new.nomic.trained_from
-    elif reference.original is not None:
-        trained, trained_from = reference.original, "max_position_embeddings"
+    elif ref.original is not None:
+        trained, trained_from = ref.original, "max_position_embeddings"
     if rot is not None and rot.dynamic_formula and rot.factor is not None:
         _, params = primary_layer(new.rope_parameters)
         if rot.trained_positions is not None and "max_trained_positions" in params:
@@ -404,13 +317,10 @@ def plot_data(
             pts.append(point)
         at_points[line], at_resolutions[line] = _vllm_point(raw, requests[line], chosen, allow_long)
         series.append(Series(key, LABELS[key], _describe_vllm(defaults[line]), tuple(pts)))
-    ref_label = f"reference: {reference.label}"
+    ref_label = f"reference: {ref.label}"
     series.append(
         Series(
-            "reference",
-            ref_label,
-            reference.description,
-            tuple(reference.point(n) for n in grid),
+            "reference", ref_label, ref.description, tuple(reference_point(ref, n) for n in grid)
         )
     )
 
@@ -430,15 +340,15 @@ def plot_data(
                 at_points[line].allowed,
             )
         )
-    ref_at = reference.point(chosen)
+    ref_at = reference_point(ref, chosen)
     waves.append(
         Wavelengths(
             "reference",
             ref_label,
             ref_at.base,
             ref_at.status,
-            reference.rotary_dim,
-            wavelengths(ref_at.base, reference.rotary_dim),
+            ref.rotary_dim,
+            wavelengths(ref_at.base, ref.rotary_dim),
         )
     )
     dims = [w.rotary_dim for w in waves if w.rotary_dim is not None]
