@@ -35,7 +35,7 @@ from ntkcli.engines.reference import (
     transformers_major,
     transformers_view,
 )
-from ntkcli.errors import NtkcliError
+from ntkcli.errors import EXIT_INPUT, EXIT_OK, NtkcliError
 from ntkcli.model import MAX_ROTARY_DIM, Base, RawConfig, Request, Resolution, Source
 from ntkcli.references.transformers_rope import dynamic_base
 from ntkcli.rope import ntk
@@ -142,11 +142,27 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """An input that could not be loaded or compared (as validate reports it): the run goes on
+    with the others and exits 3 at the end."""
+
+    model: str  # the input as given
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
 class Comparison:
     lengths: tuple[int, ...]
     short: int  # K (0: off)
     models: tuple[ModelComparison, ...]
     skipped: tuple[Skipped, ...]
+    unreadable: tuple[Unreadable, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        """3 when an input was unreadable (the run is incomplete), else 0."""
+        return EXIT_INPUT if self.unreadable else EXIT_OK
 
 
 # -- divergence ----------------------------------------------------------------------------------
@@ -496,22 +512,37 @@ def compare(
     """Load each model once (through `track`, which may show progress), then compare it.
 
     With `skip_failures` (every bundled snapshot), a model that cannot be loaded or resolved is
-    listed in `skipped` with its one-line reason; otherwise the error propagates (exit 3)."""
-    loaded: list[RawConfig] = []
+    listed in `skipped` with its one-line reason; otherwise it is `unreadable` (message and hint,
+    as validate reports an input), and the others are still compared."""
+    loaded: list[tuple[str, RawConfig]] = []
     skipped: list[Skipped] = []
+    unreadable: list[Unreadable] = []
+
+    def failed(name: str, message: str, hint: str | None) -> None:
+        if skip_failures:
+            skipped.append(Skipped(name, message))
+        else:
+            unreadable.append(Unreadable(name, message, hint))
+
     for name in track(models):
         try:
-            loaded.append(sources.load(name, opts))
+            loaded.append((name, sources.load(name, opts)))
         except NtkcliError as exc:
-            if not skip_failures:
-                raise
-            skipped.append(Skipped(name, exc.message))
+            failed(name, exc.message, exc.hint)
     compared: list[ModelComparison] = []
-    for raw in loaded:
+    for name, raw in loaded:
         try:
             compared.append(compare_model(raw, lengths, short, vllm))
         except NtkcliError as exc:
-            if not skip_failures:
-                raise
-            skipped.append(Skipped(raw.model, exc.message))
-    return Comparison(tuple(lengths), short, tuple(compared), tuple(skipped))
+            failed(raw.model if skip_failures else name, exc.message, exc.hint)
+        except (OSError, RuntimeError, ValueError, ArithmeticError, TypeError, KeyError) as exc:
+            # One input ntkcli cannot handle is that input's result, never the end of the run
+            # (as validate).
+            why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+            failed(
+                name,
+                f"could not compare {name}: {str(why)[:200]}",
+                "if the file is a valid config, please report it via "
+                "https://pypi.org/project/ntkcli/",
+            )
+    return Comparison(tuple(lengths), short, tuple(compared), tuple(skipped), tuple(unreadable))
