@@ -12,13 +12,11 @@ base; `compare` is where transformers' own function is also called).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ntkcli.engines.reference import Reference, ReferenceRequest, reference, transformers_major
-from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_POINTS,
     MAX_LENGTH,
@@ -42,12 +40,10 @@ SeriesKey = Literal["vllm_new", "vllm_old", "reference"]
 DEFAULT_RANGE = (256, 32768)
 
 
-_RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*$")
-
-
 @dataclass(frozen=True)
 class LengthSpec:
-    """What `--lengths` asked for: a log-spaced range (landmarks added) or an explicit list."""
+    """The lengths asked for: a log-spaced range (landmarks added) or an explicit list; the
+    default range when neither is given."""
 
     low: int | None = None
     high: int | None = None
@@ -115,35 +111,6 @@ class PlotData:
 
 
 # -- lengths ------------------------------------------------------------------------------------
-
-
-def _length(text: str, what: str) -> int:
-    value = int(text)
-    if not 1 <= value <= MAX_LENGTH:
-        raise UsageError(f"{what}: {value} is not a length from 1 to {MAX_LENGTH}")
-    return value
-
-
-def parse_lengths(text: str | None) -> LengthSpec:
-    """`A..B` (log-spaced, both ends included) or a comma list `512,1024,8192`."""
-    if text is None or not text.strip():
-        return LengthSpec()
-    hint = "use a range such as 256..32768 or a list such as 512,1024,8192"
-    match = _RANGE.match(text)
-    if match:
-        low, high = _length(match[1], "--lengths"), _length(match[2], "--lengths")
-        if low >= high:
-            raise UsageError(f"--lengths {text!r}: the range must go up (A < B)", hint=hint)
-        return LengthSpec(low=low, high=high)
-    parts = [p.strip() for p in text.split(",")]
-    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
-        raise UsageError(f"--lengths {text!r} is neither A..B nor a comma list", hint=hint)
-    values = sorted({_length(p, "--lengths") for p in parts})
-    if len(values) < 2:
-        raise UsageError(f"--lengths {text!r}: give at least two different lengths", hint=hint)
-    if len(values) > MAX_POINTS:
-        raise UsageError(f"--lengths: {len(values)} lengths, at most {MAX_POINTS}", hint=hint)
-    return LengthSpec(explicit=tuple(values))
 
 
 def log_lengths(low: int, high: int, points: int) -> list[int]:
@@ -262,7 +229,7 @@ def plot_data(
     transformers: str = "5",
 ) -> PlotData:
     if not 2 <= points <= MAX_POINTS:
-        raise UsageError(f"--points {points}: use 2 to {MAX_POINTS}")
+        raise ValueError(f"{points} points: a range takes 2 to {MAX_POINTS}")
     requests = {
         line: Request(
             vllm=parse_vllm_version(line),

@@ -9,7 +9,7 @@ import typer
 
 from ntkcli import console
 from ntkcli.commands import options as o
-from ntkcli.commands.lengths import length_parser
+from ntkcli.commands.lengths import length_parser, parse_plot_lengths
 from ntkcli.model import DEFAULT_POINTS, MAX_POINTS
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
@@ -76,9 +76,15 @@ def plot(
 
     if out is not None:
         plot_file.file_format(out)  # a wrong suffix is a usage error before anything is loaded
-    from ntkcli.analysis.plot_series import parse_lengths, plot_data  # lazy: light start-up
+    from ntkcli.analysis.plot_series import LengthSpec, plot_data  # lazy: light start-up
 
-    spec = parse_lengths(lengths)
+    asked = parse_plot_lengths(lengths)
+    if asked is None:
+        spec = LengthSpec()
+    elif asked.lone_range is not None:
+        spec = LengthSpec(low=asked.lone_range[0], high=asked.lone_range[1])
+    else:
+        spec = LengthSpec(explicit=asked.lengths)
     overrides = parse_hf_overrides(hf_overrides)
     raw = o.load_model(model, source)
     data = plot_data(
