@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from ntkcli.engines.base import Engine, EngineRequest, EngineResult, LengthResult
 from ntkcli.engines.reference import Reference, ReferenceRequest, reference, transformers_major
 from ntkcli.model import (
     DEFAULT_POINTS,
@@ -72,7 +73,7 @@ class BasePoint:
 
 @dataclass(frozen=True)
 class Series:
-    key: SeriesKey
+    key: SeriesKey | str  # engine series (--engine): "NAME@VERSION"
     label: str
     description: str  # which class / code path, θ, α, T
     points: tuple[BasePoint, ...]
@@ -108,6 +109,7 @@ class PlotData:
     at: int
     wavelengths: tuple[Wavelengths, ...]
     notes: tuple[str, ...]
+    engines: tuple[Series, ...] = ()  # --engine: each engine's θ' per input length
 
 
 # -- lengths ------------------------------------------------------------------------------------
@@ -174,6 +176,34 @@ def reference_point(ref: Reference, length: int) -> BasePoint:
     return BasePoint(length, p.base, ntk.base_status(p.base), p.inner, True, None)
 
 
+# -- other engines (--engine) --------------------------------------------------------------------
+
+
+def _engine_point(at: LengthResult) -> BasePoint:
+    base = at.base if not isinstance(at.base, str) else None
+    status = ntk.base_status(base)
+    reason = at.base if isinstance(at.base, str) else at.note
+    refusal = None if at.accepted else (reason or at.status)
+    return BasePoint(at.len, base, status, None, at.accepted, refusal)
+
+
+def engine_series(result: EngineResult) -> Series:
+    """One engine's θ' for an input of each length, as the engines registry resolves it (the
+    server at its default length, the input as long as the point)."""
+    key = f"{result.engine.name}@{result.engine.version}"
+    if result.refusal is not None:
+        description = f"refuses the config: {result.refusal.error}: {result.refusal.message}"
+    else:
+        limit = "no limit" if result.max_len is None else f"serves ≤ {result.max_len}"
+        description = f"{result.rope_class or 'no rotary'}, θ {result.base}; {limit}"
+        description += f"; {result.scaling}"
+    points = tuple(_engine_point(at) for at in result.lengths)
+    if result.refusal is not None:
+        refusal = f"{result.refusal.error}: {result.refusal.message}"
+        points = tuple(replace(p, refusal=refusal) for p in points)
+    return Series(key, key, description, points)
+
+
 # -- wavelengths --------------------------------------------------------------------------------
 
 
@@ -227,6 +257,8 @@ def plot_data(
     dtype: str = "float32",
     trust_remote_code: bool = False,
     transformers: str = "5",
+    engines: Sequence[tuple[Engine, str]] = (),
+    engine_transformers: str | None = None,
 ) -> PlotData:
     if not 2 <= points <= MAX_POINTS:
         raise ValueError(f"{points} points: a range takes 2 to {MAX_POINTS}")
@@ -324,6 +356,17 @@ def plot_data(
             f"rotary dim {max(dims)} is past the per-dimension budget of {MAX_ROTARY_DIM}: "
             "wavelengths are not computed"
         )
+    request = EngineRequest(
+        lengths=grid,
+        hf_overrides=hf_overrides,
+        allow_long_max_model_len=allow_long,
+        transformers=engine_transformers,
+        dtype=dtype,
+        trust_remote_code=trust_remote_code,
+    )
+    engine_lines = tuple(
+        engine_series(engine.resolve(raw, request, version)) for engine, version in engines
+    )
     return PlotData(
         model=raw.model,
         hf_overrides=dict(hf_overrides),
@@ -339,4 +382,5 @@ def plot_data(
         at=chosen,
         wavelengths=tuple(waves),
         notes=tuple(notes),
+        engines=engine_lines,
     )

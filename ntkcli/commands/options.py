@@ -104,6 +104,15 @@ EngineOpt = Annotated[
         show_default=False,
     ),
 ]
+EngineSeriesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Also plot these engines' θ' per input length: NAME[@VERSION] (vllm, sglang, tei, "
+        "tei@head, llamacpp, ollama, transformers, sentence-transformers), a comma list or 'all'.",
+        show_default=False,
+    ),
+]
 EnginesOpt = Annotated[
     str | None,
     typer.Option(
