@@ -60,6 +60,9 @@ def test_several_engines_and_the_table() -> None:
     assert run.exit_code == 0, run.stderr
     assert "θ' per input length" in run.stdout and "tei@1.9.3" in run.stdout
     assert "7000.0" in run.stdout
+    # The chart draws it too, with its own legend line.
+    assert "━━ tei  tei@1.9.3" in run.stdout
+    assert "engines: input length N" in run.stdout
 
 
 def test_without_engine_the_json_has_no_engine_series() -> None:

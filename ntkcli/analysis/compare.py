@@ -386,9 +386,9 @@ def runtimes_at(m: _Model, new: Resolution, old: Resolution, input_len: int) -> 
 
 @dataclass(frozen=True)
 class VllmOptions:
-    """What the user asks of the engines besides the length. The flat hf_overrides are also
-    applied to the reference runtime's config, as config attributes (as plot does): the model's
-    own code reads the edited config."""
+    """What the user asks of the engines besides the length. The hf_overrides are also applied
+    to the reference runtime's config, as if config.json had been edited (engines.reference, the
+    same derivation as plot's): the model's own code reads the edited config."""
 
     hf_overrides: Mapping[str, Any] = field(default_factory=dict)
     allow_long_max_model_len: bool = False
