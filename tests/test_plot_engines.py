@@ -3,6 +3,7 @@ from the engines registry — the same answer `inspect --engine` gives — in th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,3 +75,14 @@ def test_unknown_engine_is_a_usage_error() -> None:
     run = cli("plot", SNOWFLAKE, "--bundled", "--engine", "nope")
     assert run.exit_code == 2
     assert run.stderr.startswith("Error: --engine 'nope': unknown engine")
+
+
+def test_engine_lines_in_the_file(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "plot.svg"
+    run = cli(
+        "plot", TRUST, SNOWFLAKE, "--bundled", "--engine", "tei", "--out", str(out), "-f", "json"
+    )
+    assert run.exit_code == 0, run.stderr
+    svg = out.read_text()
+    assert "tei@1.9.3: NomicBertModel rotary" in svg
