@@ -372,7 +372,9 @@ def _divergence(m: _Model, runtimes: Runtimes, positions: int) -> Divergence:
         basis = "transformers' default RoPE: θ unscaled (not called)"
     elif column is not None and column.runtime == "transformers" and column.scaled_base is None:
         basis = "closed form of transformers' dynamic RoPE (torch not installed)"
-    return divergence(runtimes.vllm_new, ref.kind, point.base, ref.rotary_dim, positions, basis)
+    # A config without the sizes transformers derives d from: compare at vLLM's d.
+    dim = ref.rotary_dim if ref.rotary_dim is not None else runtimes.vllm_new.rotary_dim
+    return divergence(runtimes.vllm_new, ref.kind, point.base, dim, positions, basis)
 
 
 def runtimes_at(m: _Model, new: Resolution, old: Resolution, input_len: int) -> Runtimes:
