@@ -18,7 +18,6 @@ from conftest import FIXTURES, cli, cli_json, cli_subprocess
 from hub_server import FakeHub, FakeRepo, fake_commit_sha
 
 from ntkcli import sources
-from ntkcli.errors import NtkcliError
 
 LENGTHS = (512, 2048, 4096, 8192)
 BUNDLED = [str(m["model"]) for m in sources.bundled_models()]
@@ -386,11 +385,13 @@ def test_every_bundled_mode_skips_unloadable_models_with_a_reason(tmp_path: Path
     assert [m.model for m in result.models] == [SNOWFLAKE]
     assert [s.model for s in result.skipped] == [str(bad)]
     assert "not valid JSON" in result.skipped[0].reason
-    with pytest.raises(NtkcliError):
-        compare(
-            [str(bad)], sources.HubOptions(), (4096,), 0, VllmOptions(),
-            skip_failures=False, track=list,
-        )  # fmt: skip
+    # Named inputs: the unreadable one is reported (as validate does), not raised.
+    named = compare(
+        [str(bad)], sources.HubOptions(), (4096,), 0, VllmOptions(),
+        skip_failures=False, track=list,
+    )  # fmt: skip
+    assert [u.model for u in named.unreadable] == [str(bad)]
+    assert named.exit_code == 3
 
 
 def test_compare_dynamic_model_without_torch(tmp_path: Path) -> None:

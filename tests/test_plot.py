@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from conftest import cli, cli_json
 
-from ntkcli.analysis.plot_series import log_lengths, parse_lengths
+from ntkcli.analysis.plot_series import log_lengths
+from ntkcli.commands.lengths import parse_plot_lengths
 from ntkcli.errors import UsageError
 from ntkcli.rope.ntk import base_status as classify
 
@@ -281,11 +282,16 @@ def test_bad_options_are_usage_errors(args: tuple[str, ...]) -> None:
 
 
 def test_parse_lengths_and_grid() -> None:
-    assert parse_lengths("256..32768").low == 256
-    assert parse_lengths(" 8192, 512,1024,512").explicit == (512, 1024, 8192)
-    assert parse_lengths(None).is_default
+    range_ = parse_plot_lengths("256..32768")
+    assert range_ is not None and range_.lone_range == (256, 32768)
+    listed = parse_plot_lengths(" 8192, 512,1024,512")
+    assert listed is not None and listed.lengths == (512, 1024, 8192)
+    assert parse_plot_lengths(None) is None
     with pytest.raises(UsageError):
-        parse_lengths("1..1")
+        parse_plot_lengths("1..1")
+    # The one length grammar: 8k is 8000, 8K is 8192, as vLLM's --max-model-len.
+    suffixed = parse_plot_lengths("1k..8K")
+    assert suffixed is not None and suffixed.lone_range == (1000, 8192)
     grid = log_lengths(256, 32768, 8)
     assert grid == [256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
 

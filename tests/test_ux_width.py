@@ -41,6 +41,10 @@ RUNS = {
         *("--max-trained-positions", "2048", "--lengths", "1k..8k"),
     ],
     "plot": ["plot", NOMIC, "--bundled", "--lengths", "512..8192", "--points", "8"],
+    "plot-engine": [
+        *("plot", "Snowflake/snowflake-arctic-embed-m-long", "--bundled", "--trust-remote-code"),
+        *("--lengths", "512,2048,4096,8192", "--engine", "tei,sglang,transformers"),
+    ],
     "validate": ["validate", NOMIC, "--bundled"],
     "rule": ["rule", "--all"],
 }

@@ -22,26 +22,31 @@ noise (which is below (N − 1) · 6e-8 rad), and it needs no tensor and no torc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ntkcli import sources
 from ntkcli.engines.base import Engine, EngineRequest, EngineResult
-from ntkcli.errors import NtkcliError
+from ntkcli.engines.reference import (
+    LABELS,
+    Reference,
+    ReferenceRequest,
+    reference,
+    transformers_major,
+    transformers_view,
+)
+from ntkcli.errors import EXIT_INPUT, EXIT_OK, NtkcliError
 from ntkcli.model import MAX_ROTARY_DIM, Base, RawConfig, Request, Resolution, Source
-from ntkcli.references.nomic_code import nomic_rope
-from ntkcli.references.transformers_rope import DynamicRopeConfig, dynamic_base
+from ntkcli.references.transformers_rope import dynamic_base
 from ntkcli.rope import ntk
-from ntkcli.vllm.hf_config import HFConfig
 from ntkcli.vllm.overrides import split_overrides
 from ntkcli.vllm.pipeline import resolve
-from ntkcli.vllm.rope_params import config_theta, primary_layer
+from ntkcli.vllm.rope_params import primary_layer
 from ntkcli.vllm.versions import parse_vllm_version
 
 NEW = parse_vllm_version("new")
 OLD = parse_vllm_version("old")
-REFERENCE_LABELS = {"nomic": "Nomic's code", "transformers": "transformers"}
-DEFAULT_THETA = 10000.0  # transformers' and vLLM's fallback θ when a config has none
+REFERENCE_LABELS: Mapping[str, str] = LABELS
 
 Track = Callable[[Sequence[str]], Iterable[str]]
 
@@ -137,11 +142,27 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """An input that could not be loaded or compared (as validate reports it): the run goes on
+    with the others and exits 3 at the end."""
+
+    model: str  # the input as given
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
 class Comparison:
     lengths: tuple[int, ...]
     short: int  # K (0: off)
     models: tuple[ModelComparison, ...]
     skipped: tuple[Skipped, ...]
+    unreadable: tuple[Unreadable, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        """3 when an input was unreadable (the run is incomplete), else 0."""
+        return EXIT_INPUT if self.unreadable else EXIT_OK
 
 
 # -- divergence ----------------------------------------------------------------------------------
@@ -233,148 +254,70 @@ class _Model:
     """Everything about one model that does not depend on the length."""
 
     raw: RawConfig
-    cfg: HFConfig
-    reference: str
+    model_type: str
+    reference: Reference  # the model's own code (engines.reference, SPEC §5)
+    transformers: Reference | None  # transformers' dynamic RoPE; None unless rope_type dynamic
     theta: float | None
     rope_type: str
     rotary_dim: int | None  # d as vLLM new builds it without overrides
-    transformers: DynamicRopeConfig | str | None  # str: why it cannot be built
-    nomic: tuple[float, int, int, float | None] | str | None  # θ, d, T, α (or why not)
     notes: tuple[str, ...]
 
 
-def _transformers_input(cfg: HFConfig, params: dict[str, object]) -> DynamicRopeConfig | str:
-    hidden = cfg.int_or_none("hidden_size")
-    heads = cfg.int_or_none("num_attention_heads")
-    mpe = cfg.int_or_none("max_position_embeddings")
-    missing = [
-        k
-        for k, v in (
-            ("hidden_size", hidden),
-            ("num_attention_heads", heads),
-            ("max_position_embeddings", mpe),
-        )
-        if v is None
-    ]
-    theta, factor, partial = (
-        params.get("rope_theta"),
-        params.get("factor"),
-        params.get("partial_rotary_factor"),
-    )
-    if factor is None:
-        missing.append("rope_parameters.factor")
-    if missing:
-        return f"cannot build a transformers config: {', '.join(missing)} missing"
-    assert hidden is not None and heads is not None and mpe is not None
-    head_dim = None if cfg.is_nomic else cfg.int_or_none("head_dim")
-    if (head_dim or hidden // heads) > MAX_ROTARY_DIM:
-        # transformers would build one inverse frequency per dimension pair: past the budget.
-        return (
-            f"head size {head_dim or hidden // heads} is past the per-dimension budget "
-            f"({MAX_ROTARY_DIM}): the transformers column is not computed"
-        )
-    return DynamicRopeConfig(
-        hidden_size=hidden,
-        num_attention_heads=heads,
-        head_dim=head_dim,
-        max_position_embeddings=mpe,
-        rope_theta=DEFAULT_THETA if theta is None else float(theta),  # type: ignore[arg-type]
-        factor=float(factor),  # type: ignore[arg-type]
-        partial_rotary_factor=None if partial is None else float(partial),  # type: ignore[arg-type]
-    )
-
-
-def _nomic_input(cfg: HFConfig) -> tuple[float, int, int, float | None] | str:
-    """θ, d, T, α as Nomic's config class gives them (class defaults when absent, SPEC §2)."""
-    base = cfg.float_or_none("rotary_emb_base")
-    fraction = cfg.float_or_none("rotary_emb_fraction") or 0.0
-    embd, heads = cfg.int_or_none("hidden_size"), cfg.int_or_none("num_attention_heads")
-    trained = cfg.int_or_none("max_trained_positions")
-    alpha = cfg.float_or_none("rotary_scaling_factor")
-    if embd is None or heads is None or base is None or trained is None:
-        return "n_embd, n_head, rotary_emb_base or max_trained_positions is missing"
-    if embd // heads > MAX_ROTARY_DIM:
-        return f"head size {embd // heads} is past the per-dimension budget ({MAX_ROTARY_DIM})"
-    if not 0.0 < fraction <= 1.0:
-        # Nomic's code computes int(fraction · head_dim): past 1 it rotates more dims than a head
-        # has (or overflows), at or below 0 none.
-        return f"no rotary embedding (rotary_emb_fraction {fraction!r} is outside (0, 1])"
-    dim = int(embd // heads * fraction)
-    if dim <= 0:
-        return f"no rotary embedding (rotary_emb_fraction {fraction!r})"
-    return base, dim, trained, alpha
-
-
-def _prepare(raw: RawConfig, first: Resolution) -> _Model:
-    cfg = HFConfig(raw.config)
+def _prepare(raw: RawConfig, first: Resolution, request: ReferenceRequest) -> _Model:
+    """The reference runtime and transformers' view of the edited config, derived once."""
+    ref = reference(raw.config, request)
+    view = ref if ref.kind == "transformers" else transformers_view(raw.config, request)
     _, params = primary_layer(first.rope_parameters)
     rope_type = str(params.get("rope_type") or "default")
-    notes: list[str] = []
-    nomic = _nomic_input(cfg) if cfg.is_nomic else None
-    if cfg.is_nomic:
-        if not cfg.has("rotary_scaling_factor"):
-            notes.append(
-                "rotary_scaling_factor is absent: Nomic's class default null applies "
-                "(it was 1.0 before May 2024, which would turn dynamic NTK on)"
-            )
-        elif cfg.get("rotary_scaling_factor"):
-            notes.append(
-                f"rotary_scaling_factor {cfg.get('rotary_scaling_factor')!r}: Nomic's code scales "
-                f"inputs over T; vLLM ignores it (see `ntkcli rule R04`)"
-            )
-    if cfg.get("use_dynamic_ntk"):
-        notes.append(
-            "use_dynamic_ntk is set: the model's own remote code scales RoPE; vLLM does not "
-            "apply it and ntkcli does not model that code (see `ntkcli rule R13`)"
-        )
-    transformers = _transformers_input(cfg, params) if rope_type == "dynamic" else None
     # θ as transformers 5 standardises it (SPEC §3: rope_parameters.rope_theta, else the
     # config's rope_theta / rotary_emb_base); vLLM's normalisation is that same standardisation.
     theta = params.get("rope_theta")
     if isinstance(theta, bool) or not isinstance(theta, (int, float)):
-        theta = config_theta(cfg)
+        theta = ref.theta
     return _Model(
         raw=raw,
-        cfg=cfg,
-        reference="nomic" if cfg.is_nomic else "transformers",
+        model_type=first.model_type,
+        reference=ref,
+        transformers=view if view.rope_type == "dynamic" else None,
         theta=None if theta is None else float(theta),
         rope_type=rope_type,
         rotary_dim=first.rotary.rotary_dim if first.rotary else None,
-        transformers=transformers,
-        nomic=nomic,
-        notes=tuple(notes),
+        notes=ref.notes if ref.kind == "nomic" else view.notes,
     )
 
 
 def transformers_column(m: _Model, input_len: int) -> RuntimeColumn | None:
-    if m.transformers is None:
+    """transformers' own dynamic-RoPE function for an input of `input_len` tokens."""
+    view = m.transformers
+    if view is None:
         return None
-    if isinstance(m.transformers, str):
+    values = view.dynamic_input
+    if values is None:
         return RuntimeColumn(
-            "transformers",
-            input_len,
-            None,
-            True,
-            None,
-            None,
-            "dynamic NTK",
-            False,
-            note=m.transformers,
-        )
+            "transformers", input_len, None, True, None, None, "dynamic NTK", False,
+            note=view.reason,
+        )  # fmt: skip
+    head = values.head_dim or values.hidden_size // values.num_attention_heads
+    if head > MAX_ROTARY_DIM:
+        # transformers would build one inverse frequency per dimension pair: past the budget.
+        return RuntimeColumn(
+            "transformers", input_len, None, True, None, None, "dynamic NTK", False,
+            note=f"head size {head} is past the per-dimension budget ({MAX_ROTARY_DIM}): the "
+            "transformers column is not computed",
+        )  # fmt: skip
+    scaled = view.point(input_len).applied
     try:
-        result = dynamic_base(m.transformers, input_len)
+        result = dynamic_base(values, input_len)
     except ImportError:
         # The plain install has no torch: this column needs the reference extra; the divergence
-        # falls back to the closed form of the same function (pure Python).
+        # uses the closed form of the same function (pure Python).
         return RuntimeColumn(
-            "transformers", input_len, None, True, None, None, "dynamic NTK",
-            input_len > m.transformers.max_position_embeddings,
+            "transformers", input_len, None, True, None, None, "dynamic NTK", scaled,
             note="needs torch and transformers: pip install 'ntkcli[reference]'",
         )  # fmt: skip
     note = result.error
     if note is None and not result.inv_freq_matches:
         note = "check failed: inv_freq returned ≠ 1/θ'^(2i/d) recomputed in float32"
-    mpe = m.transformers.max_position_embeddings
     return RuntimeColumn(
         runtime="transformers",
         input_len=input_len,
@@ -383,78 +326,55 @@ def transformers_column(m: _Model, input_len: int) -> RuntimeColumn | None:
         cache_rows=None,  # cos/sin are computed per forward from position ids: no cache
         rotary_dim=result.rotary_dim,
         rope="dynamic NTK",
-        scaled=input_len > mpe,
+        scaled=scaled,
         note=note,
     )
 
 
 def nomic_column(m: _Model, input_len: int) -> RuntimeColumn | None:
-    if m.nomic is None:
+    ref = m.reference
+    if ref.kind != "nomic":
         return None
-    if isinstance(m.nomic, str):
-        return RuntimeColumn("nomic", input_len, None, True, None, None, "—", False, note=m.nomic)
-    base, dim, trained, alpha = m.nomic
-    try:
-        rope = nomic_rope(base, dim, trained, alpha, input_len)
-    except ZeroDivisionError:
-        return RuntimeColumn(
-            "nomic", input_len, None, True, None, dim, "dynamic NTK", False,
-            note="ZeroDivisionError: d − 2 = 0 in the NTK exponent",
-        )  # fmt: skip
+    if ref.reason is not None:
+        reason = ref.reason
+        return RuntimeColumn("nomic", input_len, None, True, None, None, "—", False, note=reason)
+    point = ref.point(input_len)
+    rope = "dynamic NTK" if ref.dynamic else "plain RoPE"
+    note = point.reason
+    if note is None and ref.dynamic and not point.applied:
+        note = f"N ≤ T = {ref.original}: θ unscaled"
     return RuntimeColumn(
         runtime="nomic",
         input_len=input_len,
-        scaled_base=rope.scaled_base,
+        scaled_base=point.base,
         allowed=True,  # Nomic's code has no length limit (sentence-transformers may truncate)
-        cache_rows=rope.cache_rows,
-        rotary_dim=rope.rotary_dim,
-        rope="dynamic NTK" if rope.dynamic else "plain RoPE",
-        scaled=rope.applied,
-        note=None if not rope.dynamic or rope.applied else f"N ≤ T = {trained}: θ unscaled",
+        cache_rows=None if point.base is None else input_len,  # fresh process: N rows
+        rotary_dim=ref.rotary_dim,
+        rope=rope,
+        scaled=point.applied and point.base is not None,
+        note=note,
     )
 
 
 def _divergence(m: _Model, runtimes: Runtimes, positions: int) -> Divergence:
-    ref = runtimes.nomic if m.reference == "nomic" else runtimes.transformers
-    if (
-        ref is not None
-        and ref.scaled_base is None
-        and isinstance(m.transformers, DynamicRopeConfig)
-        and m.rotary_dim is not None
-    ):
-        # transformers' dynamic RoPE in closed form (SPEC §5) when its function cannot be run.
-        cfg = m.transformers
-        inner = ntk.inner_reference(
-            cfg.factor, max(positions, cfg.max_position_embeddings), cfg.max_position_embeddings
-        )
-        closed = (
-            cfg.rope_theta
-            if positions <= cfg.max_position_embeddings
-            else (ntk.scaled_base(cfg.rope_theta, inner, m.rotary_dim))
-        )
-        return divergence(
-            runtimes.vllm_new, m.reference, closed, m.rotary_dim, positions,
-            "closed form of transformers' dynamic RoPE (torch not installed)",
-        )  # fmt: skip
-    if ref is not None:
-        return divergence(
-            runtimes.vllm_new, m.reference, ref.scaled_base, ref.rotary_dim, positions, ref.note
-        )
-    if m.rope_type == "default":
-        # transformers' default RoPE does not rescale θ: the reference θ' is the config's θ.
-        theta = DEFAULT_THETA if m.theta is None else m.theta
-        return divergence(
-            runtimes.vllm_new,
-            m.reference,
-            theta,
-            runtimes.vllm_new.rotary_dim,
-            positions,
-            "transformers' default RoPE: θ unscaled (not called)",
-        )
-    return Divergence(
-        m.reference, positions, None, None, None,
-        f"no reference modelled for rope_type {m.rope_type!r}",
-    )  # fmt: skip
+    """vLLM new against the reference runtime's θ' for `positions` tokens (the same θ' as
+    plot's reference series: one derivation)."""
+    ref = m.reference
+    column = runtimes.nomic if ref.kind == "nomic" else runtimes.transformers
+    point = ref.point(positions)
+    if point.base is None:
+        reason = point.reason or "no reference θ'"
+        if column is not None and column.note:
+            reason = column.note
+        return Divergence(ref.kind, positions, None, None, None, reason)
+    basis = column.note if column is not None else None
+    if ref.kind == "transformers" and not ref.dynamic:
+        basis = "transformers' default RoPE: θ unscaled (not called)"
+    elif column is not None and column.runtime == "transformers" and column.scaled_base is None:
+        basis = "closed form of transformers' dynamic RoPE (torch not installed)"
+    # A config without the sizes transformers derives d from: compare at vLLM's d.
+    dim = ref.rotary_dim if ref.rotary_dim is not None else runtimes.vllm_new.rotary_dim
+    return divergence(runtimes.vllm_new, ref.kind, point.base, dim, positions, basis)
 
 
 def runtimes_at(m: _Model, new: Resolution, old: Resolution, input_len: int) -> Runtimes:
@@ -468,9 +388,9 @@ def runtimes_at(m: _Model, new: Resolution, old: Resolution, input_len: int) -> 
 
 @dataclass(frozen=True)
 class VllmOptions:
-    """What the user asks of the engines besides the length. The flat hf_overrides are also
-    applied to the reference runtime's config, as config attributes (as plot does): the model's
-    own code reads the edited config."""
+    """What the user asks of the engines besides the length. The hf_overrides are also applied
+    to the reference runtime's config, as if config.json had been edited (engines.reference, the
+    same derivation as plot's): the model's own code reads the edited config."""
 
     hf_overrides: Mapping[str, Any] = field(default_factory=dict)
     allow_long_max_model_len: bool = False
@@ -497,14 +417,6 @@ def _engine_at(
     return EngineAt(result, length, (at.tokens_used - 1) * widest)
 
 
-def reference_raw(raw: RawConfig, overrides: Mapping[str, Any]) -> RawConfig:
-    """The config the model's own code reads: config.json with the flat overrides set."""
-    flat, _ = split_overrides(overrides)
-    if not flat:
-        return raw
-    return RawConfig(raw.model, raw.source, {**raw.config, **flat}, raw.st_config, raw.st_file)
-
-
 def compare_model(
     raw: RawConfig, lengths: Sequence[int], short: int, vllm: VllmOptions | None = None
 ) -> ModelComparison:
@@ -512,10 +424,12 @@ def compare_model(
     vllm = vllm or VllmOptions()
     # The model's own rope type and θ: no overrides, vLLM's default length.
     trust, transformers = vllm.trust_remote_code, vllm.transformers or "5"
-    ref_raw = reference_raw(raw, vllm.hf_overrides)
+    flat, _ = split_overrides(vllm.hf_overrides)
+    ref_raw = replace(raw, config={**raw.config, **flat}) if flat else raw
     model = _prepare(
-        ref_raw,
+        raw,
         resolve(ref_raw, Request(vllm=NEW, trust_remote_code=trust, transformers=transformers)),
+        ReferenceRequest(vllm.hf_overrides, trust, transformers_major(transformers)),
     )
     request = EngineRequest(
         lengths=tuple(lengths),
@@ -555,7 +469,7 @@ def compare_model(
                 model=raw.model,
                 length=length,
                 runtimes=runtimes,
-                reference=model.reference,
+                reference=model.reference.kind,
                 divergence=div,
                 short=short_input,
                 engines=tuple(_engine_at(r, length, div, ref_dim) for r in results),
@@ -570,11 +484,11 @@ def compare_model(
     return ModelComparison(
         model=raw.model,
         source=raw.source,
-        model_type=model.cfg.model_type,
+        model_type=model.model_type,
         rope_type=model.rope_type,
         theta=model.theta,
         rotary_dim=model.rotary_dim,
-        reference=model.reference,
+        reference=model.reference.kind,
         notes=notes,
         rows=tuple(rows),
         engines=tuple(results),
@@ -600,22 +514,37 @@ def compare(
     """Load each model once (through `track`, which may show progress), then compare it.
 
     With `skip_failures` (every bundled snapshot), a model that cannot be loaded or resolved is
-    listed in `skipped` with its one-line reason; otherwise the error propagates (exit 3)."""
-    loaded: list[RawConfig] = []
+    listed in `skipped` with its one-line reason; otherwise it is `unreadable` (message and hint,
+    as validate reports an input), and the others are still compared."""
+    loaded: list[tuple[str, RawConfig]] = []
     skipped: list[Skipped] = []
+    unreadable: list[Unreadable] = []
+
+    def failed(name: str, message: str, hint: str | None) -> None:
+        if skip_failures:
+            skipped.append(Skipped(name, message))
+        else:
+            unreadable.append(Unreadable(name, message, hint))
+
     for name in track(models):
         try:
-            loaded.append(sources.load(name, opts))
+            loaded.append((name, sources.load(name, opts)))
         except NtkcliError as exc:
-            if not skip_failures:
-                raise
-            skipped.append(Skipped(name, exc.message))
+            failed(name, exc.message, exc.hint)
     compared: list[ModelComparison] = []
-    for raw in loaded:
+    for name, raw in loaded:
         try:
             compared.append(compare_model(raw, lengths, short, vllm))
         except NtkcliError as exc:
-            if not skip_failures:
-                raise
-            skipped.append(Skipped(raw.model, exc.message))
-    return Comparison(tuple(lengths), short, tuple(compared), tuple(skipped))
+            failed(raw.model if skip_failures else name, exc.message, exc.hint)
+        except (OSError, RuntimeError, ValueError, ArithmeticError, TypeError, KeyError) as exc:
+            # One input ntkcli cannot handle is that input's result, never the end of the run
+            # (as validate).
+            why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+            failed(
+                name,
+                f"could not compare {name}: {str(why)[:200]}",
+                "if the file is a valid config, please report it via "
+                "https://pypi.org/project/ntkcli/",
+            )
+    return Comparison(tuple(lengths), short, tuple(compared), tuple(skipped), tuple(unreadable))

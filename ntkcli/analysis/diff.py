@@ -23,7 +23,6 @@ from ntkcli.errors import UsageError
 from ntkcli.model import (
     DEFAULT_MAX_BYTES,
     MAX_LENGTH,
-    MAX_LENGTHS,
     MAX_ROTARY_DIM,
     Base,
     RawConfig,
@@ -224,25 +223,6 @@ def bare_params(
         head_size=head,
         dtype=dtype,
     )
-
-
-def parse_lengths(text: str | None) -> list[int] | None:
-    """--lengths 512,1024,2048 → [512, 1024, 2048] (order kept, duplicates dropped)."""
-    if text is None:
-        return None
-    values: list[int] = []
-    for part in text.split(","):
-        item = part.strip().replace("_", "")
-        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= MAX_LENGTH:
-            raise UsageError(
-                f"--lengths: {part.strip()!r} is not a length between 1 and {MAX_LENGTH}",
-                hint="a comma-separated list such as --lengths 512,1024,2048,4096,8192",
-            )
-        if int(item) not in values:
-            values.append(int(item))
-    if len(values) > MAX_LENGTHS:
-        raise UsageError(f"--lengths: at most {MAX_LENGTHS} lengths, got {len(values)}")
-    return values
 
 
 def check_max_bytes(value: int) -> int:
@@ -509,5 +489,4 @@ __all__ = [
     "diff_bare_lengths",
     "diff_model",
     "diff_model_lengths",
-    "parse_lengths",
 ]

@@ -3,21 +3,21 @@ model's own code, and the per-pair wavelengths 2π/inv_freq at one length. Pure:
 
 The vLLM lines come from the real pipeline (`resolve`), one resolution per length, so every quirk
 of SPEC §4 (Nomic's T, old vLLM's L = T, refusals) is in the plot exactly as `inspect` reports it.
-The reference line is SPEC §5: Nomic's code (`references.nomic_code`) for nomic_bert, else the
-closed form of transformers' dynamic RoPE (`rope.ntk.inner_reference`); the `compare`
-command is where transformers' own function is called. For a plot this is enough: the formula
-and transformers agree to the last bit on the scalar base (both are Python floats).
+The reference line is the model's own code (SPEC §5) as `engines.reference` derives it, the same
+derivation `compare` uses: Nomic's code for nomic_bert, else transformers' rotary module (the
+closed form of its dynamic RoPE, which agrees with transformers to the last bit on the scalar
+base; `compare` is where transformers' own function is also called).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ntkcli.errors import UsageError
+from ntkcli.engines.base import Engine, EngineRequest, EngineResult, LengthResult
+from ntkcli.engines.reference import Reference, ReferenceRequest, reference, transformers_major
 from ntkcli.model import (
     DEFAULT_POINTS,
     MAX_LENGTH,
@@ -29,11 +29,9 @@ from ntkcli.model import (
     Resolution,
     VllmLine,
 )
-from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.rope import ntk
-from ntkcli.vllm.hf_config import HFConfig
 from ntkcli.vllm.pipeline import resolve
-from ntkcli.vllm.rope_params import config_theta, primary_layer
+from ntkcli.vllm.rope_params import primary_layer
 from ntkcli.vllm.versions import parse_vllm_version
 
 # Only "ok" bases are plottable on a log axis; every other status is a gap in the plot.
@@ -43,12 +41,10 @@ SeriesKey = Literal["vllm_new", "vllm_old", "reference"]
 DEFAULT_RANGE = (256, 32768)
 
 
-_RANGE = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*$")
-
-
 @dataclass(frozen=True)
 class LengthSpec:
-    """What `--lengths` asked for: a log-spaced range (landmarks added) or an explicit list."""
+    """The lengths asked for: a log-spaced range (landmarks added) or an explicit list; the
+    default range when neither is given."""
 
     low: int | None = None
     high: int | None = None
@@ -77,7 +73,7 @@ class BasePoint:
 
 @dataclass(frozen=True)
 class Series:
-    key: SeriesKey
+    key: SeriesKey | str  # engine series (--engine): "NAME@VERSION"
     label: str
     description: str  # which class / code path, θ, α, T
     points: tuple[BasePoint, ...]
@@ -113,38 +109,10 @@ class PlotData:
     at: int
     wavelengths: tuple[Wavelengths, ...]
     notes: tuple[str, ...]
+    engines: tuple[Series, ...] = ()  # --engine: each engine's θ' per input length
 
 
 # -- lengths ------------------------------------------------------------------------------------
-
-
-def _length(text: str, what: str) -> int:
-    value = int(text)
-    if not 1 <= value <= MAX_LENGTH:
-        raise UsageError(f"{what}: {value} is not a length from 1 to {MAX_LENGTH}")
-    return value
-
-
-def parse_lengths(text: str | None) -> LengthSpec:
-    """`A..B` (log-spaced, both ends included) or a comma list `512,1024,8192`."""
-    if text is None or not text.strip():
-        return LengthSpec()
-    hint = "use a range such as 256..32768 or a list such as 512,1024,8192"
-    match = _RANGE.match(text)
-    if match:
-        low, high = _length(match[1], "--lengths"), _length(match[2], "--lengths")
-        if low >= high:
-            raise UsageError(f"--lengths {text!r}: the range must go up (A < B)", hint=hint)
-        return LengthSpec(low=low, high=high)
-    parts = [p.strip() for p in text.split(",")]
-    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
-        raise UsageError(f"--lengths {text!r} is neither A..B nor a comma list", hint=hint)
-    values = sorted({_length(p, "--lengths") for p in parts})
-    if len(values) < 2:
-        raise UsageError(f"--lengths {text!r}: give at least two different lengths", hint=hint)
-    if len(values) > MAX_POINTS:
-        raise UsageError(f"--lengths: {len(values)} lengths, at most {MAX_POINTS}", hint=hint)
-    return LengthSpec(explicit=tuple(values))
 
 
 def log_lengths(low: int, high: int, points: int) -> list[int]:
@@ -202,97 +170,38 @@ def _vllm_point(
 # -- the reference runtime (SPEC §5) ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reference:
-    """The model's own code as numbers: θ, α (None: never scales), Y (the original length),
-    whether X = N (Nomic) or max(N, Y) (transformers), and the rotary dim."""
-
-    label: str
-    description: str
-    base: float | None
-    factor: float | None
-    original: int | None
-    rotary_dim: int | None
-    nomic: bool
-
-    def point(self, length: int) -> BasePoint:
-        if self.base is None or self.factor is None or self.original is None:
-            return BasePoint(length, self.base, ntk.base_status(self.base), None, True, None)
-        assert self.rotary_dim is not None
-        base: Base
-        if self.nomic:
-            # Nomic's code: only for N > T strictly, X = N, Y = T (SPEC §5).
-            rope = nomic_rope(self.base, self.rotary_dim, self.original, self.factor, length)
-            base, inner = rope.scaled_base, rope.inner
-        else:
-            # transformers' dynamic: X = max(N, max_position_embeddings), Y = that (SPEC §5).
-            inner = ntk.inner_reference(self.factor, max(length, self.original), self.original)
-            base = ntk.scaled_base(self.base, inner, self.rotary_dim)
-        return BasePoint(length, base, ntk.base_status(base), inner, True, None)
+def reference_point(ref: Reference, length: int) -> BasePoint:
+    """The reference runtime's θ' for an input of `length` tokens, as a plot point."""
+    p = ref.point(length)
+    return BasePoint(length, p.base, ntk.base_status(p.base), p.inner, True, None)
 
 
-def reference_runtime(r: Resolution) -> Reference:
-    """What the model's own code would do with the same config (flat and dict overrides applied
-    as config attributes): Nomic's modelling code for nomic_bert, else transformers."""
-    cfg = HFConfig(r.config_values)
-    rot = r.rotary
-    if r.nomic is not None and cfg.is_nomic:
-        # Nomic's code reads rotary_emb_base, rotary_emb_fraction, rotary_scaling_factor and
-        # max_trained_positions; it never reads rope_parameters, so a rope_parameters override
-        # changes vLLM but not this line.
-        theta = cfg.float_or_none("rotary_emb_base")
-        fraction = cfg.float_or_none("rotary_emb_fraction") or 0.0
-        head = rot.head_size if rot is not None else None
-        dim = int(head * fraction) if head is not None else None
-        scaling = cfg.float_or_none("rotary_scaling_factor")
-        trained = cfg.int_or_none("max_trained_positions")
-        if dim is None or dim <= 2 or dim % 2:
-            return Reference(
-                "Nomic's code",
-                f"no usable rotary dim (rotary_emb_fraction {fraction:g})",
-                None,
-                None,
-                None,
-                dim,
-                True,
-            )
-        if scaling:  # truthy: 1.0 counts, null/0/absent do not (SPEC §5)
-            description = (
-                f"dynamic NTK for N > T: θ {theta:g}, α {scaling:g} (rotary_scaling_factor), "
-                f"T {trained}"
-            )
-            return Reference("Nomic's code", description, theta, scaling, trained, dim, True)
-        description = f"plain RoPE θ {theta:g} (rotary_scaling_factor {scaling!r}: no scaling)"
-        return Reference("Nomic's code", description, theta, None, None, dim, True)
-    _, params = primary_layer(r.rope_parameters)
-    theta_value = params.get("rope_theta")
-    theta = (
-        float(theta_value)
-        if isinstance(theta_value, (int, float)) and not isinstance(theta_value, bool)
-        else None
-    )
-    if theta is None:
-        fallback = config_theta(cfg)
-        theta = float(fallback) if fallback is not None else 10000.0
-    dim = rot.rotary_dim if rot is not None else None
-    factor = params.get("factor")
-    mpe = cfg.int_or_none("max_position_embeddings")
-    if (
-        params.get("rope_type") == "dynamic"
-        and "alpha" not in params
-        and isinstance(factor, (int, float))
-        and not isinstance(factor, bool)
-        and mpe is not None
-        and dim is not None
-        and dim > 2
-    ):
-        description = (
-            f"dynamic NTK per sequence: θ {theta:g}, α {factor:g}, max_position_embeddings {mpe}"
-        )
-        return Reference("transformers", description, theta, float(factor), mpe, dim, False)
-    rope_type = params.get("rope_type") or "default"
-    description = f"rope_type {rope_type}: θ {theta:g}, no dynamic scaling"
-    return Reference("transformers", description, theta, None, None, dim, False)
+# -- other engines (--engine) --------------------------------------------------------------------
+
+
+def _engine_point(at: LengthResult) -> BasePoint:
+    base = at.base if not isinstance(at.base, str) else None
+    status = ntk.base_status(base)
+    reason = at.base if isinstance(at.base, str) else at.note
+    refusal = None if at.accepted else (reason or at.status)
+    return BasePoint(at.len, base, status, None, at.accepted, refusal)
+
+
+def engine_series(result: EngineResult) -> Series:
+    """One engine's θ' for an input of each length, as the engines registry resolves it (the
+    server at its default length, the input as long as the point)."""
+    key = f"{result.engine.name}@{result.engine.version}"
+    if result.refusal is not None:
+        description = f"refuses the config: {result.refusal.error}: {result.refusal.message}"
+    else:
+        limit = "no limit" if result.max_len is None else f"serves ≤ {result.max_len}"
+        description = f"{result.rope_class or 'no rotary'}, θ {result.base}; {limit}"
+        description += f"; {result.scaling}"
+    points = tuple(_engine_point(at) for at in result.lengths)
+    if result.refusal is not None:
+        refusal = f"{result.refusal.error}: {result.refusal.message}"
+        points = tuple(replace(p, refusal=refusal) for p in points)
+    return Series(key, key, description, points)
 
 
 # -- wavelengths --------------------------------------------------------------------------------
@@ -348,9 +257,11 @@ def plot_data(
     dtype: str = "float32",
     trust_remote_code: bool = False,
     transformers: str = "5",
+    engines: Sequence[tuple[Engine, str]] = (),
+    engine_transformers: str | None = None,
 ) -> PlotData:
     if not 2 <= points <= MAX_POINTS:
-        raise UsageError(f"--points {points}: use 2 to {MAX_POINTS}")
+        raise ValueError(f"{points} points: a range takes 2 to {MAX_POINTS}")
     requests = {
         line: Request(
             vllm=parse_vllm_version(line),
@@ -365,7 +276,8 @@ def plot_data(
     defaults = {line: resolve(raw, req) for line, req in requests.items()}
     new = defaults["new"]
     rot = new.rotary
-    reference = reference_runtime(new)
+    major = transformers_major(transformers)
+    ref = reference(raw.config, ReferenceRequest(hf_overrides, trust_remote_code, major))
     notes: list[str] = []
 
     # T and the zero crossing: vLLM new only has a fixed T when the rope parameters carry
@@ -375,8 +287,8 @@ def plot_data(
     zero: float | None = None
     if new.nomic is not None:
         trained, trained_from = new.nomic.trained_positions, new.nomic.trained_from
-    elif reference.original is not None:
-        trained, trained_from = reference.original, "max_position_embeddings"
+    elif ref.original is not None:
+        trained, trained_from = ref.original, "max_position_embeddings"
     if rot is not None and rot.dynamic_formula and rot.factor is not None:
         _, params = primary_layer(new.rope_parameters)
         if rot.trained_positions is not None and "max_trained_positions" in params:
@@ -404,13 +316,10 @@ def plot_data(
             pts.append(point)
         at_points[line], at_resolutions[line] = _vllm_point(raw, requests[line], chosen, allow_long)
         series.append(Series(key, LABELS[key], _describe_vllm(defaults[line]), tuple(pts)))
-    ref_label = f"reference: {reference.label}"
+    ref_label = f"reference: {ref.label}"
     series.append(
         Series(
-            "reference",
-            ref_label,
-            reference.description,
-            tuple(reference.point(n) for n in grid),
+            "reference", ref_label, ref.description, tuple(reference_point(ref, n) for n in grid)
         )
     )
 
@@ -430,15 +339,15 @@ def plot_data(
                 at_points[line].allowed,
             )
         )
-    ref_at = reference.point(chosen)
+    ref_at = reference_point(ref, chosen)
     waves.append(
         Wavelengths(
             "reference",
             ref_label,
             ref_at.base,
             ref_at.status,
-            reference.rotary_dim,
-            wavelengths(ref_at.base, reference.rotary_dim),
+            ref.rotary_dim,
+            wavelengths(ref_at.base, ref.rotary_dim),
         )
     )
     dims = [w.rotary_dim for w in waves if w.rotary_dim is not None]
@@ -447,6 +356,17 @@ def plot_data(
             f"rotary dim {max(dims)} is past the per-dimension budget of {MAX_ROTARY_DIM}: "
             "wavelengths are not computed"
         )
+    request = EngineRequest(
+        lengths=grid,
+        hf_overrides=hf_overrides,
+        allow_long_max_model_len=allow_long,
+        transformers=engine_transformers,
+        dtype=dtype,
+        trust_remote_code=trust_remote_code,
+    )
+    engine_lines = tuple(
+        engine_series(engine.resolve(raw, request, version)) for engine, version in engines
+    )
     return PlotData(
         model=raw.model,
         hf_overrides=dict(hf_overrides),
@@ -462,4 +382,5 @@ def plot_data(
         at=chosen,
         wavelengths=tuple(waves),
         notes=tuple(notes),
+        engines=engine_lines,
     )

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from ntkcli.checks.common import fmt, overrides_json
 from ntkcli.checks.registry import Issue, rule
+from ntkcli.engines.reference import nomic_reference
+from ntkcli.errors import NtkcliError
 from ntkcli.model import Resolution
 
 
@@ -18,7 +20,16 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
     factor = r.config_values.get("rotary_scaling_factor")
     if not _is_nomic(r) or not factor:
         return
+    # Whether and above which T Nomic's code scales: the reference runtime's derivation (SPEC §5).
     t = r.nomic.trained_positions if r.nomic is not None else 2048
+    try:
+        ref = nomic_reference(r.config_values)
+    except NtkcliError:  # a value Nomic's class cannot hold: vLLM still ignores the key
+        ref = None
+    if ref is not None and ref.reason is None:
+        if not ref.dynamic:
+            return
+        t = ref.original or t
     rot = r.rotary
     built = (
         f"vLLM builds {rot.rope_class} with θ {fmt(rot.base)}"

@@ -76,6 +76,7 @@ def compare(
     number comes from, its RoPE, and the base it uses for an input of N tokens."""
     from ntkcli.analysis import compare as analysis  # lazy: keeps start-up light
     from ntkcli.render.compare import compare_tables  # lazy: keeps start-up light
+    from ntkcli.render.unreadable import unreadable_blocks, unreadable_line  # lazy
     from ntkcli.serialize.compare import comparison  # lazy: keeps start-up light
 
     lengths = parse_lengths(length, "--len").lengths
@@ -99,6 +100,8 @@ def compare(
     )
     for skipped in result.skipped:
         console.note(f"skipped {skipped.model}: {skipped.reason}")
+    for failed in result.unreadable:
+        console.error(unreadable_line(failed), failed.hint)
     for model in result.models:
         if models and model.source.note:
             console.note(model.source.note)
@@ -106,3 +109,6 @@ def compare(
         console.emit_json(comparison(result))
     else:
         console.emit(compare_tables(result))
+        if result.unreadable:
+            console.emit(unreadable_blocks(result.unreadable))
+    raise typer.Exit(code=result.exit_code)

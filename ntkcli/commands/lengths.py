@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import typer
 
 from ntkcli.errors import UsageError
-from ntkcli.model import MAX_LENGTH, MAX_LENGTHS
+from ntkcli.model import MAX_LENGTH, MAX_LENGTHS, MAX_POINTS
 
 _SUFFIXED = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT])")
 _DECIMAL = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -113,6 +113,31 @@ def parse_lengths(values: str | list[str], flag: str) -> LengthList:
             hint="give fewer lengths or a narrower range",
         )
     return LengthList(unique[:MAX_LENGTHS] if lone else unique, lone)
+
+
+PLOT_HINT = "use a range such as 256..32768 or a list such as 512,1024,8192"
+
+
+def parse_plot_lengths(text: str | None, flag: str = "--lengths") -> LengthList | None:
+    """plot's `--lengths`: one range `A..B` (log-spaced by plot: `lone_range`) or a comma list of
+    at least two different lengths (sorted), each length in the grammar above. None: default."""
+    if text is None or not text.strip():
+        return None
+    if ".." in text and "," not in text:
+        low_text, _, high_text = text.strip().partition("..")
+        low, high = _required(low_text, flag), _required(high_text, flag)
+        if low >= high:
+            raise UsageError(f"{flag} {text!r}: the range must go up (A < B)", hint=PLOT_HINT)
+        return LengthList((low, high), (low, high))
+    parts = [p.strip() for p in text.split(",")]
+    if not all(parts) or any(".." in p for p in parts):
+        raise UsageError(f"{flag} {text!r} is neither A..B nor a comma list", hint=PLOT_HINT)
+    values = sorted({_required(p, flag) for p in parts})
+    if len(values) < 2:
+        raise UsageError(f"{flag} {text!r}: give at least two different lengths", hint=PLOT_HINT)
+    if len(values) > MAX_POINTS:
+        raise UsageError(f"{flag}: {len(values)} lengths, at most {MAX_POINTS}", hint=PLOT_HINT)
+    return LengthList(tuple(values))
 
 
 def length_parser(

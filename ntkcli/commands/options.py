@@ -114,6 +114,15 @@ EngineLengths = Annotated[
         show_default=False,
     ),
 ]
+EngineSeriesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Also plot these engines' θ' per input length: NAME[@VERSION] (vllm, sglang, tei, "
+        "tei@head, llamacpp, ollama, transformers, sentence-transformers), a comma list or 'all'.",
+        show_default=False,
+    ),
+]
 EnginesOpt = Annotated[
     str | None,
     typer.Option(

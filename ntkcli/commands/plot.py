@@ -9,7 +9,8 @@ import typer
 
 from ntkcli import console
 from ntkcli.commands import options as o
-from ntkcli.commands.lengths import length_parser
+from ntkcli.commands.lengths import length_parser, parse_plot_lengths
+from ntkcli.engines.base import Engine
 from ntkcli.model import DEFAULT_POINTS, MAX_POINTS
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
@@ -67,6 +68,7 @@ def plot(
     *,
     source: HubOptions,
     format: o.Format = "table",
+    engine: o.EngineSeriesOpt = None,
 ) -> None:
     """Plot θ' against the served length (vLLM new, vLLM old, the model's own code) and the
     wavelengths 2π/inv_freq per dimension pair; in the terminal, or to a PNG/SVG with --out."""
@@ -76,10 +78,22 @@ def plot(
 
     if out is not None:
         plot_file.file_format(out)  # a wrong suffix is a usage error before anything is loaded
-    from ntkcli.analysis.plot_series import parse_lengths, plot_data  # lazy: light start-up
+    from ntkcli.analysis.plot_series import LengthSpec, plot_data  # lazy: light start-up
 
-    spec = parse_lengths(lengths)
+    asked = parse_plot_lengths(lengths)
+    if asked is None:
+        spec = LengthSpec()
+    elif asked.lone_range is not None:
+        spec = LengthSpec(low=asked.lone_range[0], high=asked.lone_range[1])
+    else:
+        spec = LengthSpec(explicit=asked.lengths)
     overrides = parse_hf_overrides(hf_overrides)
+    chosen: tuple[tuple[Engine, str], ...] = ()
+    if engine is not None:
+        from ntkcli.engines.registry import parse_engines  # lazy: keeps start-up light
+
+        chosen = parse_engines(engine, "--engine")
+        o.check_engine_transformers(transformers)
     raw = o.load_model(model, source)
     data = plot_data(
         raw,
@@ -90,6 +104,8 @@ def plot(
         allow_long=allow_long_max_model_len,
         trust_remote_code=trust_remote_code,
         transformers=transformers or "5",
+        engines=chosen,
+        engine_transformers=transformers,
     )
     if out is not None:
         fmt, size = plot_file.write_plot(data, out)
@@ -99,3 +115,7 @@ def plot(
         console.emit_json(plot_json(data, out))
     elif out is None:
         console.emit(BaseChart(data))
+    if format != "json" and data.engines:
+        from ntkcli.render.plot_engines import engines_table  # lazy: keeps start-up light
+
+        console.emit(engines_table(data))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 FileFormat = Literal["png", "svg"]
 FIGSIZE = (14.0, 8.0)  # inches
 DPI = 100  # → PNG 1400 × 800 px; SVG 1008 × 576 pt
+ENGINE_COLORS = ("#bcbd22", "#17becf", "#e377c2", "#8c564b", "#7f7f7f", "#ff7f0e")
 COLORS = {"vllm_new": "#d62728", "vllm_old": "#1f77b4", "reference": "#2ca02c"}
 # Drawn widest first, so lines that coincide (flat lines at θ) stay visible as nested stripes.
 WIDTHS = {"vllm_new": 1.6, "vllm_old": 3.6, "reference": 6.5}
@@ -130,8 +131,29 @@ def _bases_panel(ax: Axes, data: PlotData) -> None:
             labelled = True
         if not labelled:
             ax.plot([], [], color=COLORS[key], label=f"{s.label}: no real θ' at these lengths")
+    for i, s in enumerate(data.engines):  # --engine: θ' per input length, thinner lines
+        color = ENGINE_COLORS[i % len(ENGINE_COLORS)]
+        labelled = False
+        for xs, ys, allowed in _runs(s):
+            ax.plot(
+                xs,
+                ys,
+                linestyle="-" if allowed else REFUSED,
+                color=color,
+                linewidth=1.4,
+                alpha=0.9 if allowed else 0.5,
+                label=None if labelled else f"{s.label}: {s.description}",
+                zorder=2.5,
+            )
+            labelled = True
+        if not labelled:
+            ax.plot([], [], color=color, label=f"{s.label}: no real θ' at these lengths")
     if any(not p.allowed for s in data.series for p in s.points):
         ax.plot([], [], color="0.4", linestyle=REFUSED, label="dashed: vLLM would refuse")
+    if any(not p.allowed for s in data.engines for p in s.points):
+        ax.plot(
+            [], [], color="0.6", linestyle=REFUSED, label="dashed: the engine does not serve it"
+        )
     if data.zero_crossing and data.zero_crossing > low:
         ax.axvspan(
             low,
@@ -169,7 +191,8 @@ def _bases_panel(ax: Axes, data: PlotData) -> None:
         )
     _length_axis(ax, low, high)
     _log_value_axis(ax)
-    ax.set_xlabel("length (log scale): vLLM max_model_len L · reference: sequence length N")
+    who = "reference, engines: input length N" if data.engines else "reference: sequence length N"
+    ax.set_xlabel(f"length (log scale): vLLM max_model_len L · {who}")
     ax.set_ylabel("scaled base θ' (log scale)")
     ax.set_title("θ' against served length", loc="left", fontweight="bold")
     ax.grid(True, which="major", color="0.9", linewidth=0.8)

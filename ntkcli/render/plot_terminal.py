@@ -20,6 +20,7 @@ from ntkcli.analysis.plot_series import PlotData, Series, SeriesKey
 
 STYLE = {"vllm_new": "red", "vllm_old": "blue", "reference": "green"}
 TAG = {"vllm_new": "new", "vllm_old": "old", "reference": "ref"}
+ENGINE_STYLES = ("yellow", "cyan", "magenta", "bright_black", "bright_green", "bright_blue")
 DRAW_ORDER: tuple[SeriesKey, ...] = ("reference", "vllm_old", "vllm_new")  # vLLM new on top
 LABEL_WIDTH = 10  # y tick labels
 RIGHT_MARGIN = 12  # series tags at the right end of each line
@@ -155,7 +156,9 @@ def chart_lines(data: PlotData, width: int, height: int = 16) -> Iterator[Text]:
     yield Text(title, style="bold")
     if data.hf_overrides:
         yield Text(f"hf_overrides: {data.hf_overrides}", style="dim")
-    values = [p.plottable for s in data.series for p in s.points if p.plottable is not None]
+    styles, tags = _styles(data)
+    every = (*data.series, *data.engines)
+    values = [p.plottable for s in every for p in s.points if p.plottable is not None]
     if not values or len(data.lengths) < 2:
         yield Text("nothing to plot: no runtime has a real, positive θ' at these lengths")
         return
@@ -170,11 +173,11 @@ def chart_lines(data: PlotData, width: int, height: int = 16) -> Iterator[Text]:
     canvas = _Canvas(cols, height, (low, high), (ymin, ymax))
     ends: dict[int, list[str]] = {}
     by_key = {s.key: s for s in data.series}
-    for key in DRAW_ORDER:
-        if key in by_key:
-            last = _plot_series(canvas, by_key[key])
-            if last is not None:
-                ends.setdefault(last[1] // 4, []).append(TAG[key])
+    drawn = [*data.engines, *(by_key[key] for key in DRAW_ORDER if key in by_key)]
+    for series in drawn:  # engines first: vLLM new stays on top
+        last = _plot_series(canvas, series)
+        if last is not None:
+            ends.setdefault(last[1] // 4, []).append(series.key)
     marks = [m for m in markers(data) if low <= m.length <= high]
     marker_cols: dict[int, str] = {}
     for m in marks:
@@ -192,16 +195,18 @@ def chart_lines(data: PlotData, width: int, height: int = 16) -> Iterator[Text]:
             bits = canvas.dots[row][col]
             owner = canvas.owner[row][col]
             if bits and owner is not None:
-                line.append(chr(0x2800 + bits), style=STYLE[owner])
+                line.append(chr(0x2800 + bits), style=styles[owner])
             elif col in marker_cols:
                 line.append("┊", style="magenta")
             elif col < shade_to:
                 line.append("░", style="red dim")
             else:
                 line.append(" ")
-        tags = ends.get(row)
-        if tags:
-            line.append(" " + "/".join(tags), style=STYLE[_key_of(tags[-1])])
+        keys = ends.get(row)
+        if keys:
+            tag = "/".join(tags[k] for k in keys)
+            tag = tag if len(tag) < RIGHT_MARGIN else tag[: RIGHT_MARGIN - 2] + "…"
+            line.append(" " + tag, style=styles[keys[-1]])
         yield line
     axis = ["─"] * cols
     for col, letters in marker_cols.items():
@@ -210,23 +215,30 @@ def chart_lines(data: PlotData, width: int, height: int = 16) -> Iterator[Text]:
                 axis[col + i] = letter
     yield Text(" " * LABEL_WIDTH + "└" + "".join(axis))
     yield Text(" " * (LABEL_WIDTH + 1) + _x_ticks(canvas, low, high))
-    yield Text(
-        " " * (LABEL_WIDTH + 1)
-        + "length (log): vLLM max_model_len L · reference: sequence length N",
-        style="dim",
-    )
+    axis_label = "length (log): vLLM max_model_len L · reference: sequence length N"
+    if data.engines:
+        axis_label = "length (log): vLLM max_model_len L · reference, engines: input length N"
+    yield Text(" " * (LABEL_WIDTH + 1) + axis_label, style="dim")
     yield from legend(data, marks)
 
 
-def _key_of(tag: str) -> str:
-    return next(k for k, t in TAG.items() if t == tag)
+def _styles(data: PlotData) -> tuple[dict[str, str], dict[str, str]]:
+    """Style and end-of-line tag per series key: vLLM's and the reference's, then each engine's
+    (its name)."""
+    styles: dict[str, str] = dict(STYLE)
+    tags: dict[str, str] = dict(TAG)
+    for i, s in enumerate(data.engines):
+        styles[s.key] = ENGINE_STYLES[i % len(ENGINE_STYLES)]
+        tags[s.key] = s.key.split("@", 1)[0]
+    return styles, tags
 
 
 def legend(data: PlotData, marks: Iterable[Marker]) -> Iterator[Text]:
-    for s in data.series:
+    styles, tags = _styles(data)
+    for s in (*data.series, *data.engines):
         line = Text("  ")
-        line.append("━━ ", style=STYLE[s.key])
-        line.append(f"{TAG[s.key]}  {s.label}", style="bold")
+        line.append("━━ ", style=styles[s.key])
+        line.append(f"{tags[s.key]}  {s.label}", style="bold")
         line.append(f" — {s.description}")
         yield line
         line = Text("       ")
@@ -241,8 +253,9 @@ def legend(data: PlotData, marks: Iterable[Marker]) -> Iterator[Text]:
         if refused:
             first = next(p.refusal for p in s.points if p.refusal)
             first = first if len(first) <= 60 else first[:59] + "…"
+            who = "vLLM refuses" if s.key in STYLE else "not served at"
             line.append(
-                f"vLLM refuses {refused} of {len(s.points)} lengths (dotted), e.g. {first}",
+                f"{who} {refused} of {len(s.points)} lengths (dotted), e.g. {first}",
                 style="dim",
             )
         if len(line) > 7:

@@ -12,6 +12,7 @@ from ntkcli.analysis.compare import (
     ModelComparison,
     RuntimeColumn,
     Runtimes,
+    Unreadable,
 )
 from ntkcli.serialize import number
 from ntkcli.serialize.engine_result import engine_result
@@ -85,5 +86,15 @@ def row(r: CompareRow, m: ModelComparison) -> dict[str, Any]:
     }
 
 
+def unreadable(u: Unreadable) -> dict[str, Any]:
+    """An input that could not be compared: its entry, as validate writes one."""
+    return {
+        "model": u.model,
+        "input": u.model,
+        "error": {"message": u.message, "hint": u.hint},
+    }
+
+
 def comparison(c: Comparison) -> list[dict[str, Any]]:
-    return [row(r, m) for m in c.models for r in m.rows]
+    rows = [{**row(r, m), "error": None} for m in c.models for r in m.rows]
+    return rows + [unreadable(u) for u in c.unreadable]

@@ -62,5 +62,6 @@ def plot(d: PlotData, out: str | None = None) -> dict[str, Any]:
             "series": {w.key: wavelengths(w) for w in d.wavelengths},
         },
         "notes": list(d.notes),
+        "engines": {s.key: series(s) for s in d.engines},
         "out": out,
     }
