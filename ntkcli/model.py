@@ -111,6 +111,18 @@ class Refusal:
         return "stops" if self.cause == "unusable_length" else refusal_verb(self.error)
 
     @property
+    def summary(self) -> str:
+        """A table cell: "refuses (ValueError)", "crashes (AttributeError)", "unusable length"."""
+        return "unusable length" if self.verb == "stops" else f"{self.verb} ({self.error})"
+
+    def sentence(self, who: str = "vLLM") -> str:
+        """ "vLLM would crash: AttributeError: …"; for a length vLLM does not check, what ntkcli
+        does instead."""
+        if self.verb == "stops":
+            return f"{who}: {self.message}"
+        return f"{who} {would(self.verb)}: {self.error}: {self.message}"
+
+    @property
     def stage(self) -> str:
         """Where in vLLM it is raised: load, patch_rope_parameters, length, model_config_update,
         model_code or get_rope (SPEC §4 order)."""

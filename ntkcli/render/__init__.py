@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ntkcli.model import Base, Finding, Resolution, would
+from ntkcli.model import Base, Finding, Resolution
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -129,7 +129,7 @@ def inspect_table(r: Resolution) -> RenderableType:
             "max_model_len",
             Text(fmt_int(r.max_model_len), style="bold")
             if r.refusal is None
-            else Text(f"{r.refusal.verb} ({r.refusal.error})", style="bold red"),
+            else Text(r.refusal.summary, style="bold red"),
         )
     )
     _section(table, "Lengths", length_rows)
@@ -175,12 +175,7 @@ def inspect_table(r: Resolution) -> RenderableType:
         )
     parts: list[RenderableType] = [table]
     if r.refusal is not None:
-        parts.append(
-            Text(
-                f"vLLM {would(r.refusal.verb)}: {r.refusal.error}: {r.refusal.message}",
-                style="bold red",
-            )
-        )
+        parts.append(Text(r.refusal.sentence(), style="bold red"))
     if r.notes:
         parts.append(Text("\n".join(f"· {n.step}: {n.message}" for n in r.notes), style="dim"))
     if r.findings:

@@ -17,7 +17,6 @@ from rich.text import Text
 
 from ntkcli.analysis.diff import CLOSED_FORM_NOTE, DIFF_TOLERANCE, DiffResult, Side
 from ntkcli.console import Fitted, fit
-from ntkcli.model import would
 from ntkcli.render import fmt_base, fmt_bytes, fmt_int
 
 SHORT_CELL = 34  # a cell line up to this long is a value that must not wrap in the wide layout
@@ -84,7 +83,7 @@ def _refusal_word(s: Side) -> str:
 
 def _max_len(s: Side) -> Text:
     if s.refusal is not None:
-        return Text(f"{_refusal_word(s)} ({s.refusal.error})", style="bold red")
+        return Text(s.refusal.summary, style="bold red")
     return Text(fmt_int(s.max_model_len), style="bold")
 
 
@@ -189,8 +188,7 @@ def _refusals(r: DiffResult) -> list[RenderableType]:
         if s.refusal is not None:
             out.append(
                 Text(
-                    f"{s.line} vLLM {would(s.refusal.verb)}: {s.refusal.error}: "
-                    f"{s.refusal.message}",
+                    s.refusal.sentence(f"{s.line} vLLM"),
                     style="bold red",
                 )
             )

@@ -22,7 +22,7 @@ def _header(result: InputResult) -> Text:
     facts = [
         f"max_model_len {fmt_int(r.max_model_len)}"
         if r.refusal is None
-        else f"vLLM {r.refusal.verb} ({r.refusal.error})"
+        else (r.refusal.summary if r.refusal.verb == "stops" else f"vLLM {r.refusal.summary}")
     ]
     if r.rotary is not None and r.rotary.cache_shape:
         facts.append("cache " + " × ".join(map(str, r.rotary.cache_shape)))
