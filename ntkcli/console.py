@@ -107,15 +107,26 @@ class Fitted:
         overhead = Measurement.get(console, wide, self.table).maximum - sum(h for _, h in spans)
         return overhead, overhead + sum(low for low, _ in spans), spans
 
+    def _natural_fit(self, console: Console, options: ConsoleOptions) -> bool:
+        """Every cell on its own lines, unwrapped, fits: no word can break (one measuring pass;
+        the common case at 100 columns and more)."""
+        wide = options.update_width(10**6)
+        return Measurement.get(console, wide, self.table).maximum <= options.max_width
+
     def fits(self, console: Console, options: ConsoleOptions, lines: int | None = None) -> bool:
         """Whether the table fits the width without breaking a word inside a cell; with `lines`,
         also without wrapping any cell line (or header) shorter than `lines` characters."""
+        if self._natural_fit(console, options):
+            return True
         overhead, needed, spans = self._needs(console, options)
         if lines is not None:
             needed = overhead + sum(max(low, min(high, lines)) for low, high in spans)
         return needed <= options.max_width
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._natural_fit(console, options):
+            yield self.table
+            return
         overhead, needed, spans = self._needs(console, options)
         if needed > options.max_width:
             yield from self._stacked()

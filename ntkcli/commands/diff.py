@@ -149,8 +149,8 @@ def diff(
     source: HubOptions,
     format: o.Format = "table",
 ) -> None:
-    """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape, formulas (--real-caches: the
-    real torch caches too)."""
+    """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and formulas (the real torch
+    caches: opt-in)."""
     from ntkcli.analysis import diff as analysis  # lazy: keeps start-up light
     from ntkcli.render.diff import diff_table, lengths_table  # lazy: keeps start-up light
     from ntkcli.serialize.diff import diff as diff_json  # lazy: keeps start-up light
