@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -28,17 +28,22 @@ ISSUES_URL = "https://pypi.org/project/ntkcli/"  # the project page, which links
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(
-    name="ntkcli",
-    help="See how vLLM will resolve a model's rotary position embedding (RoPE) before you "
-    "deploy it: max_model_len, rotary class, scaled base θ' and cos/sin cache.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # Plain click help: it wraps to the terminal and never truncates a flag or shows `<bool>`.
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+
+def _typer() -> typer.Typer:
+    return typer.Typer(
+        name="ntkcli",
+        help="See how vLLM will resolve a model's rotary position embedding (RoPE) before you "
+        "deploy it: max_model_len, rotary class, scaled base θ' and cos/sin cache.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        # Plain click help: it wraps to the terminal and never truncates a flag or shows `<bool>`.
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+app = _typer()
 
 
 def guarded(command: F) -> F:
@@ -101,8 +106,24 @@ SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut 
     "validate": "Check configs for RoPE sharp edges (CI).",
     "rule": "Explain a validation rule (R01 to T03).",
 }
-for _command in COMMANDS:
-    app.command(short_help=SHORT_HELP[_command.__name__])(guarded(_command))
+GUARDED = {command.__name__: guarded(command) for command in COMMANDS}
+for _name, _command in GUARDED.items():
+    app.command(short_help=SHORT_HELP[_name])(_command)
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The app to run `args` with. `ntkcli inspect …` needs only inspect's click command, and
+    building each command's parameters is a good part of start-up: when the first argument
+    names a command exactly, an app with that command alone (same callback, same settings)
+    runs it. Anything else (`--help`, `--version`, a typo to suggest a fix for) gets the
+    whole app."""
+    name = args[0] if args else None
+    if name not in GUARDED:
+        return app
+    single = _typer()
+    single.callback()(main_options)
+    single.command(short_help=SHORT_HELP[name])(GUARDED[name])
+    return single
 
 
 def usage_hint(exc: typer.TyperException) -> str:
@@ -134,7 +155,7 @@ def main() -> None:
     """Run the app; every parse error becomes one `Error: … (hint: …)` line, exit 2."""
     args = sys.argv[1:] or ["--help"]  # bare `ntkcli`: the help, exit 0
     try:
-        code = app(args=args, prog_name="ntkcli", standalone_mode=False)
+        code = app_for(args)(args=args, prog_name="ntkcli", standalone_mode=False)
     except typer.TyperException as exc:  # click's UsageError, BadParameter, NoSuchOption, …
         console.error(_message(exc), usage_hint(exc))
         sys.exit(exc.exit_code if exc.exit_code != 1 else EXIT_USAGE)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -98,12 +99,35 @@ class Fitted:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def _needs(self, console: Console, options: ConsoleOptions) -> tuple[int, int, Any]:
+        """(overhead, narrowest width, column spans): the narrowest layout keeps every word."""
         wide = options.update_width(10**6)  # unclamped: the layout it would like
         spans = [self._span(console, wide, column) for column in self.table.columns]
         # Borders and padding: what the table needs beyond its cells' own widths.
         overhead = Measurement.get(console, wide, self.table).maximum - sum(h for _, h in spans)
-        needed = overhead + sum(low for low, _ in spans)
+        return overhead, overhead + sum(low for low, _ in spans), spans
+
+    def _natural_fit(self, console: Console, options: ConsoleOptions) -> bool:
+        """Every cell on its own lines, unwrapped, fits: no word can break (one measuring pass;
+        the common case at 100 columns and more)."""
+        wide = options.update_width(10**6)
+        return Measurement.get(console, wide, self.table).maximum <= options.max_width
+
+    def fits(self, console: Console, options: ConsoleOptions, lines: int | None = None) -> bool:
+        """Whether the table fits the width without breaking a word inside a cell; with `lines`,
+        also without wrapping any cell line (or header) shorter than `lines` characters."""
+        if self._natural_fit(console, options):
+            return True
+        overhead, needed, spans = self._needs(console, options)
+        if lines is not None:
+            needed = overhead + sum(max(low, min(high, lines)) for low, high in spans)
+        return needed <= options.max_width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._natural_fit(console, options):
+            yield self.table
+            return
+        overhead, needed, spans = self._needs(console, options)
         if needed > options.max_width:
             yield from self._stacked()
             return
@@ -149,6 +173,13 @@ class Fitted:
         if self.table.title:
             title = self.table.title
             yield title if isinstance(title, Text) else Text(str(title), style="bold")
+        if not self.table.show_header:  # a `key  value` table: each value under its key
+            for index in range(rows):
+                cells = [c._cells[index] if index < len(c._cells) else "" for c in columns]
+                yield cells[0] if isinstance(cells[0], Text) else Text(str(cells[0]), style="bold")
+                for cell in cells[1:]:
+                    yield Padding(cell, (0, 0, 0, 2))
+            return
         for index in range(rows):
             block = Table(show_header=False, box=None, pad_edge=False)
             block.add_column(no_wrap=True, style="bold")

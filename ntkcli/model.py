@@ -105,10 +105,46 @@ class Refusal:
     cause: str
 
     @property
+    def verb(self) -> str:
+        """ "refuses" or "crashes" (refusal_verb); "stops" where vLLM checks nothing and ntkcli
+        stops because nothing vLLM would build works (a derived length ≤ 0)."""
+        return "stops" if self.cause == "unusable_length" else refusal_verb(self.error)
+
+    @property
+    def summary(self) -> str:
+        """A table cell: "refuses (ValueError)", "crashes (AttributeError)", "unusable length"."""
+        return "unusable length" if self.verb == "stops" else f"{self.verb} ({self.error})"
+
+    def sentence(self, who: str = "vLLM") -> str:
+        """ "vLLM would crash: AttributeError: …"; for a length vLLM does not check, what ntkcli
+        does instead."""
+        if self.verb == "stops":
+            return f"{who}: {self.message}"
+        return f"{who} {would(self.verb)}: {self.error}: {self.message}"
+
+    @property
     def stage(self) -> str:
         """Where in vLLM it is raised: load, patch_rope_parameters, length, model_config_update,
         model_code or get_rope (SPEC §4 order)."""
         return STAGES.get(self.step, self.step)
+
+
+# Exceptions a program raises on purpose to turn an input down: a check (`raise ValueError`,
+# an `assert`, pydantic's validation). Any other exception (AttributeError, KeyError, TypeError,
+# ZeroDivisionError, RuntimeError, …) is code that crashes on the input it did not expect.
+REFUSING_ERRORS = frozenset({"ValueError", "AssertionError", "ValidationError", "Error"})
+
+
+def refusal_verb(error: str) -> str:
+    """What the engine does, said plainly: "refuses" (a check) or "crashes" (an unexpected
+    exception), from the exception's type name ("AttributeError", "ValueError: …")."""
+    name = error.split(":", 1)[0].strip().rsplit(".", 1)[-1]
+    return "refuses" if name in REFUSING_ERRORS else "crashes"
+
+
+def would(verb: str) -> str:
+    """ "refuses" → "would refuse" (crashes, stops: likewise), for "vLLM would crash: …"."""
+    return {"refuses": "would refuse", "crashes": "would crash"}.get(verb, "would stop")
 
 
 # Pipeline step name → stage (the names users see in JSON).

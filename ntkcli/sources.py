@@ -14,13 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ntkcli.errors import ConfigError, HubError, InputError, SourceNotFound, UsageError
 from ntkcli.model import RawConfig, Source
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 CONFIG_FILE = "config.json"
 # SPEC §2: vLLM looks for these, first found wins.
@@ -232,6 +233,14 @@ def load_local(model: str) -> RawConfig:
 
 # -- bundled snapshots ---------------------------------------------------------------------------
 def _snapshot_root() -> Traversable:
+    """The bundled snapshots: the package directory when it is one (importlib.resources and
+    its zipfile readers cost start-up for a question the file system answers), else through
+    importlib.resources (a zipped install)."""
+    here = Path(__file__).resolve().parent / "snapshots"
+    if here.is_dir():
+        return here
+    from importlib import resources
+
     return resources.files("ntkcli").joinpath("snapshots")
 
 

@@ -3,15 +3,19 @@ model mode on SPEC §6's pipeline cases, --lengths, --exit-code, the budget and 
 
 Expected θ' and shapes are written out from SPEC.md §6. The cache properties (all_finite,
 abs_max) are checked against vLLM's cache code written out literally here with torch, so the JSON
-is tied to a real tensor, not to ntkcli's own streaming code.
+is tied to a real tensor, not to ntkcli's own streaming code. The real caches are opt-in
+(--real-caches, issue #13 item 9): the closed-form-vs-torch grid below asks for them explicitly;
+the default (closed form only, no torch) has its own tests at the end.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +23,7 @@ import torch
 from conftest import FIXTURES, cli, cli_json, cli_subprocess
 
 V1 = "nomic-ai/nomic-embed-text-v1"
+REAL = "--real-caches"
 COMPLEX_512 = "(-486.4356532483613-49.46567115590085j)"
 
 
@@ -38,12 +43,14 @@ def bare_args(
     dim: str = "64",
     length: str | None = "8",
     trained: str = "8",
+    real: bool = True,
 ) -> list[str]:
-    """`ntkcli diff` with bare parameters (no MODEL); `length=None` leaves --max-position out."""
+    """`ntkcli diff` with bare parameters (no MODEL); `length=None` leaves --max-position out;
+    `real` asks for the real torch caches (--real-caches)."""
     args = ["diff", "--base", base, "--factor", factor, "--rotary-dim", dim]
     if length is not None:
         args += ["--max-position", length]
-    return [*args, "--max-trained-positions", trained, *extra]
+    return [*args, "--max-trained-positions", trained, *([REAL] if real else []), *extra]
 
 
 def bare(
@@ -252,7 +259,7 @@ def test_lengths_table() -> None:
 
 
 def model(*args: str) -> Any:
-    return cli_json("diff", V1, "--bundled", *args)
+    return cli_json("diff", V1, "--bundled", REAL, *args)
 
 
 def test_model_v1_no_overrides() -> None:
@@ -310,15 +317,16 @@ def test_model_v1_dynamic_4096_old_and_new_agree() -> None:
     assert d["differs"] is False
     assert d["comparison"]["max_abs_delta_cos"] == 0.0
     run = cli(
-        "diff", V1, "--bundled", "--hf-overrides", DYN, "--max-model-len", "4096", "--exit-code"
-    )
+        "diff", V1, "--bundled", REAL, "--hf-overrides", DYN, "--max-model-len", "4096",
+        "--exit-code",
+    )  # fmt: skip
     assert run.exit_code == 0, run.stderr
 
 
 def test_model_llama_fixture() -> None:
     # SPEC §6 Llama-style: old 30527.7367488067, 8192 × 128, max_model_len 8192; new 10000.0,
     # 4096 × 128, max_model_len still 8192.
-    d = cli_json("diff", str(FIXTURES / "llama-dynamic"))
+    d = cli_json("diff", str(FIXTURES / "llama-dynamic"), REAL)
     assert d["old"]["scaled_base"] == 30527.7367488067
     assert d["old"]["cache_shape"] == [8192, 128]
     assert d["old"]["max_model_len"] == 8192
@@ -332,7 +340,7 @@ def test_model_llama_fixture() -> None:
 
 
 def test_model_lengths() -> None:
-    data = cli_json("diff", V1, "--bundled", "--hf-overrides", DYN, "--lengths", "1024,4096")
+    data = cli_json("diff", V1, "--bundled", REAL, "--hf-overrides", DYN, "--lengths", "1024,4096")
     assert [row["len"] for row in data] == [1024, 4096]
     assert data[0]["new"]["scaled_base"] == 0.0  # SPEC §6 "new, L = 1024"
     assert data[0]["new"]["all_finite"] is False
@@ -443,9 +451,12 @@ print("TORCH=" + str("torch" in sys.modules), file=sys.stderr)
     ("args", "torch_loaded"),
     [
         (["diff", "--help"], False),
+        # The default is the closed form: no torch (issue #13 item 9).
+        (["diff", V1, "--bundled"], False),
+        (bare_args(length="512", trained="2048", real=False), False),
         # Over the budget: shapes only, so torch is never needed.
-        (["diff", V1, "--bundled", "--max-bytes", "1000"], False),
-        (["diff", V1, "--bundled"], True),
+        (["diff", V1, "--bundled", REAL, "--max-bytes", "1000"], False),
+        (["diff", V1, "--bundled", REAL], True),
     ],
 )
 def test_torch_is_imported_only_when_a_cache_is_computed(
@@ -459,3 +470,66 @@ def test_torch_is_imported_only_when_a_cache_is_computed(
         check=False,
     )
     assert f"TORCH={torch_loaded}" in proc.stderr, proc.stderr[-2000:]
+
+
+# --- the default: closed form only (issue #13 item 9) -------------------------------------------
+
+
+def test_default_is_the_closed_form_without_cache_values() -> None:
+    # SPEC §6 "new, L = 512": θ' and the shapes come from the formula; no tensor is built.
+    d = cli_json(*bare_args(length="512", trained="2048", real=False))
+    for line in ("old", "new"):
+        assert d[line]["cache_computed"] is False
+        assert d[line]["all_finite"] is None
+        assert d[line]["abs_max"] is None
+        assert "--real-caches" in d[line]["cache_note"]
+    assert d["new"]["scaled_base"] == COMPLEX_512
+    assert d["new"]["cache_shape"] == [512, 64]
+    assert d["old"]["scaled_base"] == 3108.2236667168813
+    assert d["old"]["cache_shape"] == [1024, 64]
+    assert d["comparison"] is None
+    assert d["memory"]["computed"] is False
+    assert set(d["differences"]) == {"scaled_base", "cache_shape"}
+
+
+def test_default_table_says_how_to_get_the_cache_values() -> None:
+    run = cli(*bare_args(length="512", trained="2048", real=False))
+    assert run.exit_code == 0, run.stderr
+    assert "closed form only (--real-caches builds the real torch caches)" in run.stdout
+    assert "all finite" not in run.stdout
+    assert "max |Δcos|" not in run.stdout
+    assert COMPLEX_512 in run.stdout
+
+
+def test_default_lengths_table_has_no_delta_columns() -> None:
+    run = cli(*bare_args("--lengths", "1536,8192", trained="2048", length=None, real=False))
+    assert run.exit_code == 0, run.stderr
+    assert "488.94426816771636" in run.stdout  # SPEC §6 "new, L = 1536"
+    assert "max |Δcos|" not in run.stdout
+    assert "--real-caches" in run.stdout
+
+
+def test_help_says_what_real_caches_adds_and_needs() -> None:
+    run = cli("diff", "--help", env={"NTKCLI_WIDTH": "200"})
+    assert run.exit_code == 0
+    assert "--real-caches" in run.stdout
+    assert "ntkcli[torch]" in run.stdout
+
+
+def test_real_caches_without_torch_is_one_error_line(tmp_path: Path) -> None:
+    """The plain install: --real-caches names the extra in one line (exit 3, as `plot --out`
+    without matplotlib); the default still works."""
+    blocker = tmp_path / "blocked" / "torch"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('torch is not installed')\n")
+    env = {"PYTHONPATH": f"{blocker.parent}{os.pathsep}{Path(__file__).resolve().parents[1]}"}
+    run = cli_subprocess(*bare_args(length="512", trained="2048"), env=env)
+    assert run.exit_code == 3, (run.stdout, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("Error: --real-caches needs torch"), lines[0]
+    assert "pip install 'ntkcli[torch]'" in lines[0]
+    assert "Traceback" not in run.stderr
+    plain = cli_subprocess(*bare_args(length="512", trained="2048", real=False), env=env)
+    assert plain.exit_code == 0, plain.stderr
+    assert COMPLEX_512 in plain.stdout

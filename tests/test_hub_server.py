@@ -1,18 +1,18 @@
-"""The real ``huggingface_hub.hf_hub_download`` against the local fake Hub in ``hub_server``.
+"""ntkcli against the local fake Hub in ``hub_server`` (127.0.0.1): what ntkcli does with the Hub,
+cache, revisions, tokens, --cache-dir, --offline, --refresh, --timeout and outages.
 
-Each download runs in a fresh subprocess: huggingface_hub reads HF_ENDPOINT, HF_HUB_OFFLINE and the
-timeouts once, when ``huggingface_hub.constants`` is imported (see the hub_server docstring).
-The only thing the child ever patches is ``time.sleep``, and only where ``instant_backoff=True``:
-huggingface_hub's retry back-off on a 5xx would otherwise sleep 1+2+4+8+8 = 23 s. The requested
-sleeps are recorded and asserted.
+Each run is the real `ntkcli` console script in a fresh process with a hermetic environment
+(``FakeHub.env``: HF_ENDPOINT points at the fake, HF_HOME at a temporary directory): huggingface_hub
+reads HF_ENDPOINT and the offline switch once, when ``huggingface_hub.constants`` is imported (see
+the hub_server docstring). The one in-process test drives ``ntkcli.sources`` with those constants
+patched. Assertions are on ntkcli's behaviour: exit codes, the one-line errors, the JSON `source`
+block (kind, revision, path) and the requests the fake saw.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -21,84 +21,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli_subprocess
+from conftest import Run, cli_subprocess
 from hub_server import FakeHub, FakeRepo, fake_commit_sha
 
-OLD = {"config.json": b'{"rope_theta": 10000.0}\n'}
-NEW = {"config.json": b'{"rope_theta": 500000.0}\n', "tokenizer.json": b"{}\n"}
+from ntkcli import sources
+from ntkcli.errors import HubError
+
+# A small Llama config: ntkcli resolves it without any other file (θ is the answer to check).
+LLAMA: dict[str, Any] = {
+    "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "num_hidden_layers": 2,
+    "max_position_embeddings": 4096,
+    "vocab_size": 32000,
+}
+OLD = {"config.json": json.dumps({**LLAMA, "rope_theta": 10000.0}).encode()}
+NEW = {
+    "config.json": json.dumps({**LLAMA, "rope_theta": 500000.0}).encode(),
+    "tokenizer.json": b"{}",
+}
 OLD_SHA, NEW_SHA = fake_commit_sha(OLD), fake_commit_sha(NEW)
-GATED = {"config.json": b'{"gated": true}\n'}
+GATED = {"config.json": json.dumps({**LLAMA, "rope_theta": 1000000.0}).encode()}
 GATED_SHA = fake_commit_sha(GATED)
-
-E = "huggingface_hub.errors."
-
-_CHILD = r"""
-import json, sys, time
-
-spec = json.loads(sys.argv[1])
-sleeps = []
-if spec["instant_backoff"]:
-    time.sleep = sleeps.append  # record huggingface_hub's back-off instead of waiting it out
-
-import huggingface_hub
-
-def name(exc):
-    return None if exc is None else f"{type(exc).__module__}.{type(exc).__qualname__}"
-
-call = getattr(huggingface_hub, spec["func"])
-start = time.monotonic()
-try:
-    value = call(**spec["kwargs"])
-except Exception as exc:
-    response = getattr(exc, "response", None)
-    out = {
-        "error": name(exc),
-        "cause": name(exc.__cause__),
-        "status": getattr(response, "status_code", None),
-    }
-else:
-    if isinstance(value, str):
-        out = {"path": value}
-    else:
-        out = {"sha": value.sha, "files": [s.rfilename for s in value.siblings]}
-out["elapsed"] = time.monotonic() - start
-out["sleeps"] = sleeps
-print(json.dumps(out))
-"""
-
-
-def run(
-    hub: FakeHub,
-    hf_home: Path,
-    func: str = "hf_hub_download",
-    *,
-    env: dict[str, str] | None = None,
-    instant_backoff: bool = False,
-    **kwargs: Any,
-) -> dict[str, Any]:
-    """Call ``huggingface_hub.<func>(**kwargs)`` in a fresh interpreter pointed at `hub`."""
-    spec = {"func": func, "kwargs": kwargs, "instant_backoff": instant_backoff}
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(spec)],
-        env=hub.env(hf_home, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
-    return result
-
-
-def download(hub: FakeHub, hf_home: Path, **kwargs: Any) -> dict[str, Any]:
-    kwargs.setdefault("repo_id", "org/model")
-    kwargs.setdefault("filename", "config.json")
-    return run(hub, hf_home, **kwargs)
-
-
-def repo_cache(hf_home: Path, repo: str = "models--org--model") -> Path:
-    return hf_home / "hub" / repo
+UNREACHABLE = "the Hub could not be reached"
 
 
 @pytest.fixture
@@ -128,42 +75,101 @@ def hf_home(tmp_path: Path) -> Path:
     return tmp_path / "hf_home"
 
 
-# -- success ---------------------------------------------------------------------------------------
+def inspect(hub: FakeHub, hf_home: Path, *args: str, **env: str) -> Run:
+    """`ntkcli inspect … --format json` in a fresh process pointed at the fake Hub."""
+    return cli_subprocess(
+        "inspect", *args, "--format", "json", env=hub.env(hf_home, **env), timeout=60, inherit=False
+    )
+
+
+def ok(run: Run) -> dict[str, Any]:
+    assert run.exit_code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    data: dict[str, Any] = json.loads(run.stdout)
+    return data
+
+
+def one_error_line(run: Run) -> str:
+    """The run failed as ntkcli fails: exit 3, one `Error: …` line, nothing on stdout."""
+    assert run.exit_code == 3, (run.stdout, run.stderr)
+    lines = [ln for ln in run.stderr.strip().splitlines() if not ln.startswith("Note: ")]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stdout == ""
+    return lines[0]
+
+
+def snapshot(root: Path, sha: str, repo: str = "models--org--model") -> Path:
+    return root / "hub" / repo / "snapshots" / sha / "config.json"
+
+
+def config_requests(hub: FakeHub) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in hub.requests if r.path.endswith("/config.json")]
+
+
+# -- revisions and the cache ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("revision", "sha", "quoted"),
-    [(None, NEW_SHA, "main"), ("v1.0", OLD_SHA, "v1.0"), ("refs/pr/1", OLD_SHA, "refs%2Fpr%2F1")],
+    ("revision", "sha", "base", "quoted"),
+    [
+        (None, NEW_SHA, 500000.0, "main"),
+        ("v1.0", OLD_SHA, 10000.0, "v1.0"),
+        ("refs/pr/1", OLD_SHA, 10000.0, "refs%2Fpr%2F1"),
+    ],
 )
-def test_download_by_ref_lands_in_snapshot_and_writes_ref(
-    hub: FakeHub, hf_home: Path, revision: str | None, sha: str, quoted: str
+def test_revision_is_downloaded_into_the_hf_cache(
+    hub: FakeHub, hf_home: Path, revision: str | None, sha: str, base: float, quoted: str
 ) -> None:
-    result = download(hub, hf_home, revision=revision)
+    args = ["org/model"] + (["--revision", revision] if revision else [])
+    data = ok(inspect(hub, hf_home, *args))
 
-    expected = repo_cache(hf_home) / "snapshots" / sha / "config.json"
-    assert result["path"] == str(expected)
-    assert expected.read_bytes() == (NEW if sha == NEW_SHA else OLD)["config.json"]
-    ref = revision or "main"
-    assert (repo_cache(hf_home) / "refs" / ref).read_text() == sha
+    assert data["base"] == base
+    assert data["source"]["kind"] == "hub"
+    assert data["source"]["revision"] == sha  # the commit the ref pointed at
+    assert data["source"]["path"] == str(snapshot(hf_home, sha))
+    assert (
+        hf_home / "hub" / "models--org--model" / "refs" / (revision or "main")
+    ).read_text() == sha
     path = f"/org/model/resolve/{quoted}/config.json"
-    assert [(r.method, r.path) for r in hub.requests] == [("HEAD", path), ("GET", path)]
+    assert ("GET", path) in config_requests(hub)
+    assert {p for _, p in config_requests(hub)} == {path}
     assert all("authorization" not in r.headers for r in hub.requests)  # no token anywhere
 
 
-def test_download_by_commit_sha_then_served_from_cache_without_network(
+def test_a_cached_commit_is_read_from_the_cache_without_asking_for_config(
     hub: FakeHub, hf_home: Path
 ) -> None:
-    result = download(hub, hf_home, revision=OLD_SHA)
-
-    expected = repo_cache(hf_home) / "snapshots" / OLD_SHA / "config.json"
-    assert result["path"] == str(expected)
-    assert expected.read_bytes() == OLD["config.json"]
-    assert not (repo_cache(hf_home) / "refs").exists()  # a sha is not a ref
-    assert hub.calls("HEAD") == [f"/org/model/resolve/{OLD_SHA}/config.json"]
-
+    first = ok(inspect(hub, hf_home, "org/model", "--revision", OLD_SHA))
+    assert first["source"]["kind"] == "hub"
     hub.requests.clear()
-    assert download(hub, hf_home, revision=OLD_SHA)["path"] == str(expected)
-    assert hub.requests == []  # a cached sha short-circuits before any HTTP
+
+    again = ok(inspect(hub, hf_home, "org/model", "--revision", OLD_SHA))
+
+    assert again["source"]["kind"] == "cache"
+    assert again["source"]["path"] == str(snapshot(hf_home, OLD_SHA))
+    assert again["base"] == 10000.0
+    assert config_requests(hub) == []  # cache first: config.json is never asked for again
+
+
+def test_cache_dir_replaces_the_hf_cache(hub: FakeHub, hf_home: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "my-cache"
+    data = ok(inspect(hub, hf_home, "org/model", "--cache-dir", str(cache)))
+
+    assert data["source"]["path"] == str(
+        cache / "models--org--model" / "snapshots" / NEW_SHA / "config.json"
+    )
+    assert not (hf_home / "hub" / "models--org--model").exists()
+
+
+def test_refresh_asks_the_hub_again(hub: FakeHub, hf_home: Path) -> None:
+    ok(inspect(hub, hf_home, "org/model"))
+    hub.requests.clear()
+
+    data = ok(inspect(hub, hf_home, "org/model", "--refresh"))
+
+    assert data["base"] == 500000.0
+    assert ("HEAD", "/org/model/resolve/main/config.json") in config_requests(hub)
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -176,176 +182,151 @@ def test_download_by_commit_sha_then_served_from_cache_without_network(
         (["org/model", "--revision", "no-such-branch"], {}),
         (["org/gated"], {}),
         (["org/gated"], {"HF_TOKEN": "hf_not_granted"}),
+        (["org/gated", "--token", "hf_not_granted"], {}),
     ],
-    ids=["repo", "revision", "gated-anonymous", "gated-wrong-token"],
+    ids=["repo", "revision", "gated-anonymous", "gated-wrong-token", "gated-wrong-token-flag"],
 )
 def test_hub_errors_are_one_line_ntkcli_errors(
     hub: FakeHub, hf_home: Path, args: list[str], env: dict[str, str]
 ) -> None:
-    # ntkcli (not huggingface_hub) against the fake Hub: a 401/403/404 is one `Error: …` line on
-    # stderr and exit 3, no traceback, no output, no token echoed, no GET after the failing HEAD.
-    run = cli_subprocess(
-        "inspect", *args, "--format", "json", env=hub.env(hf_home, **env), timeout=60, inherit=False
-    )
-    assert run.exit_code == 3, run.stderr
-    lines = [ln for ln in run.stderr.strip().splitlines() if not ln.startswith("Note: ")]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
-    assert "Traceback" not in run.stderr
+    # A 401/403/404 is one `Error: …` line on stderr and exit 3, no traceback, no output, no
+    # token echoed, no GET after the failing HEAD.
+    run = inspect(hub, hf_home, *args, **env)
+    one_error_line(run)
     assert "hf_not_granted" not in run.stderr
-    assert run.stdout == ""
     assert hub.calls("GET") == []
 
 
-def test_missing_file_is_cached_as_no_exist(hub: FakeHub, hf_home: Path) -> None:
-    download(hub, hf_home, filename="missing.json")
-
-    assert (repo_cache(hf_home) / ".no_exist" / NEW_SHA / "missing.json").is_file()
-    assert (repo_cache(hf_home) / "refs" / "main").read_text() == NEW_SHA
-
-
-def test_gated_repo_with_granted_token_downloads_and_token_was_sent(
-    hub: FakeHub, hf_home: Path
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--token", "hf_granted"], {}), ([], {"HF_TOKEN": "hf_granted"})],
+    ids=["--token", "HF_TOKEN"],
+)
+def test_gated_repo_with_a_granted_token(
+    hub: FakeHub, hf_home: Path, args: list[str], env: dict[str, str]
 ) -> None:
-    result = download(hub, hf_home, repo_id="org/gated", env={"HF_TOKEN": "hf_granted"})
+    run = inspect(hub, hf_home, "org/gated", *args, **env)
+    data = ok(run)
 
-    assert result["path"].endswith(f"models--org--gated/snapshots/{GATED_SHA}/config.json")
+    assert data["base"] == 1000000.0
+    assert data["source"]["path"] == str(snapshot(hf_home, GATED_SHA, "models--org--gated"))
     assert hub.token_sent("hf_granted")
-    assert not hub.token_sent("hf_not_granted")
-    assert {r.headers["authorization"] for r in hub.requests} == {"<redacted>"}
-    assert "hf_granted" not in repr(hub.requests)
+    assert "hf_granted" not in run.stdout + run.stderr  # never echoed
 
 
-def test_persistent_500_without_cache_retries_then_raises(hub: FakeHub, hf_home: Path) -> None:
+# -- outages and timeouts --------------------------------------------------------------------------
+
+
+def test_500_without_cache_is_one_error_line(hub: FakeHub, hf_home: Path) -> None:
+    hub.fail_with(500)
+    start = time.monotonic()
+
+    line = one_error_line(inspect(hub, hf_home, "org/model"))
+
+    assert UNREACHABLE in line and "500" in line
+    assert "ntkcli models" in line  # the hint names the bundled snapshots
+    assert hub.calls("GET") == []
+    assert len(hub.calls("HEAD")) == 1  # one HEAD without retries: fails fast
+    assert time.monotonic() - start < 20  # no 23 s of back-off
+
+
+def test_500_with_a_cached_config_serves_it(hub: FakeHub, hf_home: Path) -> None:
+    cached = ok(inspect(hub, hf_home, "org/model"))["source"]["path"]
     hub.fail_with(500)
 
-    result = download(hub, hf_home, instant_backoff=True)
+    run = inspect(hub, hf_home, "org/model")
+    data = ok(run)
 
-    assert result["error"] == E + "LocalEntryNotFoundError"
-    assert result["cause"] == E + "HfHubHTTPError"
-    # One fast HEAD (no retry: it hopes for a cached copy), then a second pass with 5 retries.
-    assert len(hub.calls("HEAD")) == 7
-    assert result["sleeps"] == [1, 2, 4, 8, 8]  # 23 s of back-off without instant_backoff
-
-
-def test_single_500_is_retried_and_succeeds(hub: FakeHub, hf_home: Path) -> None:
-    hub.fail_with(500, times=1)
-
-    result = download(hub, hf_home)
-
-    assert result["path"].endswith(f"snapshots/{NEW_SHA}/config.json")
-    assert len(hub.calls("HEAD")) == 2
-    assert result["sleeps"] == []
+    assert data["source"] == {**data["source"], "kind": "cache", "path": cached}
+    assert data["base"] == 500000.0
+    # The optional sentence-transformers file could not be checked: a note, not an error.
+    assert "could not check sentence_bert_config.json" in run.stderr
 
 
-# -- timeouts and outages --------------------------------------------------------------------------
+def test_slow_hub_without_cache_stops_at_timeout(hub: FakeHub, hf_home: Path) -> None:
+    hub.delay(5)
+    start = time.monotonic()
+
+    line = one_error_line(inspect(hub, hf_home, "org/model", "--timeout", "1"))
+
+    assert UNREACHABLE in line and "--timeout 1 s" in line
+    assert time.monotonic() - start < 4.5  # the whole fetch is bounded by --timeout
 
 
-@pytest.mark.parametrize("outage", ["http-500", "slow"])
-def test_outage_with_cached_file_returns_it_fast(hub: FakeHub, hf_home: Path, outage: str) -> None:
-    cached = download(hub, hf_home)["path"]
-    hub.requests.clear()
-    if outage == "slow":
-        hub.delay(3)
-    else:
-        hub.fail_with(500)
+def test_slow_hub_with_a_cached_config_serves_it(hub: FakeHub, hf_home: Path) -> None:
+    cached = ok(inspect(hub, hf_home, "org/model"))["source"]["path"]
+    hub.delay(5)
+    start = time.monotonic()
 
-    result = download(hub, hf_home, env={"HF_HUB_ETAG_TIMEOUT": "1"})
+    data = ok(inspect(hub, hf_home, "org/model", "--timeout", "1"))
 
-    assert result["path"] == cached
-    assert len(hub.requests) == 1  # one HEAD, no retry, no GET
-    assert result["elapsed"] < 2.5
-    if outage == "slow":
-        assert result["elapsed"] >= 0.9  # waited for HF_HUB_ETAG_TIMEOUT
-
-
-def test_slow_head_without_cache_is_retried_with_a_longer_timeout(
-    hub: FakeHub, hf_home: Path
-) -> None:
-    hub.delay(1.5, times=2)  # both HEADs are slower than HF_HUB_ETAG_TIMEOUT
-
-    result = download(hub, hf_home, env={"HF_HUB_ETAG_TIMEOUT": "1"})
-
-    # The first HEAD times out after 1 s; with nothing cached, hf_hub_download retries with a
-    # fixed 60 s timeout (file_download._ETAG_RETRY_TIMEOUT), so the slow second HEAD succeeds.
-    assert result["path"].endswith(f"snapshots/{NEW_SHA}/config.json")
-    assert len(hub.calls("HEAD")) == 2
-    assert 2.4 <= result["elapsed"] < 4.5
+    assert data["source"]["path"] == cached
+    assert time.monotonic() - start < 4.5
 
 
 # -- offline ---------------------------------------------------------------------------------------
 
 
-def test_offline_with_cached_file_makes_no_request(hub: FakeHub, hf_home: Path) -> None:
-    cached = download(hub, hf_home)["path"]
+@pytest.mark.parametrize(
+    ("args", "env"), [(["--offline"], {}), ([], {"HF_HUB_OFFLINE": "1"})], ids=["flag", "env"]
+)
+def test_offline_with_cached_config_makes_no_request(
+    hub: FakeHub, hf_home: Path, args: list[str], env: dict[str, str]
+) -> None:
+    cached = ok(inspect(hub, hf_home, "org/model"))["source"]["path"]
     hub.requests.clear()
 
-    result = download(hub, hf_home, env={"HF_HUB_OFFLINE": "1"})
+    data = ok(inspect(hub, hf_home, "org/model", *args, **env))
 
-    assert result["path"] == cached
+    assert data["source"]["kind"] == "cache"
+    assert data["source"]["path"] == cached
     assert hub.requests == []
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "env", "cause"),
-    [
-        ({}, {"HF_HUB_OFFLINE": "1"}, E + "OfflineModeIsEnabled"),
-        ({"local_files_only": True}, {}, None),
-    ],
-    ids=["HF_HUB_OFFLINE", "local_files_only"],
+    ("args", "env"), [(["--offline"], {}), ([], {"HF_HUB_OFFLINE": "1"})], ids=["flag", "env"]
 )
-def test_offline_without_cache_raises(
-    hub: FakeHub, hf_home: Path, kwargs: dict[str, Any], env: dict[str, str], cause: str | None
+def test_offline_without_cache_is_one_error_line(
+    hub: FakeHub, hf_home: Path, args: list[str], env: dict[str, str]
 ) -> None:
-    result = download(hub, hf_home, env=env, **kwargs)
+    line = one_error_line(inspect(hub, hf_home, "org/model", *args, **env))
 
-    assert (result["error"], result["cause"]) == (E + "LocalEntryNotFoundError", cause)
+    assert "offline and not in the HF cache" in line
     assert hub.requests == []
-
-
-# -- model_info ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "expected"),
-    [
-        ({"repo_id": "org/model"}, {"sha": NEW_SHA, "files": ["config.json", "tokenizer.json"]}),
-        ({"repo_id": "org/model", "revision": "v1.0"}, {"sha": OLD_SHA, "files": ["config.json"]}),
-        ({"repo_id": "org/gated"}, {"sha": GATED_SHA, "files": ["config.json"]}),
-        ({"repo_id": "org/missing"}, {"error": E + "RepositoryNotFoundError"}),
-    ],
-    ids=["main", "tag", "gated", "missing"],
-)
-def test_model_info(
-    hub: FakeHub, hf_home: Path, kwargs: dict[str, Any], expected: dict[str, Any]
-) -> None:
-    result = run(hub, hf_home, "model_info", **kwargs)
-
-    assert {k: result[k] for k in expected} == expected
 
 
 # -- in-process use --------------------------------------------------------------------------------
 
 
-def test_in_process_after_import_needs_patched_constants(
+def test_sources_in_process_with_patched_constants(
     hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from huggingface_hub import constants, hf_hub_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
+    """ntkcli.sources in this process: huggingface_hub built its URL template at import, so the
+    constants are patched (setting HF_ENDPOINT now would change nothing)."""
+    from huggingface_hub import constants
 
-    # Setting HF_ENDPOINT now would change nothing: the URL template was built at import.
     template = hub.url + "/{repo_id}/resolve/{revision}/{filename}"
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
     monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", template)
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    cache = str(tmp_path / "cache")
 
-    path = hf_hub_download("org/model", "config.json", cache_dir=tmp_path, token=False)
-    assert Path(path).read_bytes() == NEW["config.json"]
+    raw = sources.load("org/model", sources.HubOptions(cache_dir=cache, revision="v1.0"))
+    assert raw.config["rope_theta"] == 10000.0
+    assert (raw.source.kind, raw.source.revision) == ("hub", OLD_SHA)
 
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # read on every request
     hub.requests.clear()
-    with pytest.raises(LocalEntryNotFoundError):
-        hf_hub_download("org/model", "tokenizer.json", cache_dir=tmp_path, token=False)
+    cached = sources.load(
+        "org/model", sources.HubOptions(cache_dir=cache, revision="v1.0", offline=True)
+    )
+    assert cached.source.kind == "cache"
+    assert hub.requests == []
+    with pytest.raises(HubError, match="offline and not in the HF cache"):
+        sources.load("org/model", sources.HubOptions(cache_dir=cache, offline=True))
     assert hub.requests == []
 
 

@@ -49,7 +49,19 @@ def imported(*args: str) -> list[str]:
         ["inspect", "nomic-ai/nomic-embed-text-v1", "--bundled", "--format", "json"],
         ["inspect", "internlm/internlm2-chat-7b", "--bundled", "--vllm", "old"],
         ["models"],
+        # diff's default is the closed form; --real-caches is the opt-in for torch (issue #13).
+        ["diff", "nomic-ai/nomic-embed-text-v1", "--bundled"],
+        ["diff", "nomic-ai/nomic-embed-text-v1", "--bundled", "--format", "json"],
+        [
+            "diff",
+            *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+            *("--max-trained-positions", "2048", "--lengths", "512..8192"),
+        ],
     ],
 )
 def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
     assert imported(*args) == []
+
+
+def test_diff_real_caches_is_what_imports_torch() -> None:
+    assert "torch" in imported("diff", "nomic-ai/nomic-embed-text-v1", "--bundled", "--real-caches")

@@ -40,6 +40,18 @@ RUNS = {
         *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
         *("--max-trained-positions", "2048", "--lengths", "1k..8k"),
     ],
+    "diff-real": [
+        "diff",
+        *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+        *("--max-position", "512", "--max-trained-positions", "2048", "--real-caches"),
+    ],
+    "diff-lengths-real": [
+        "diff",
+        *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
+        *("--max-trained-positions", "2048", "--lengths", "1k..8k", "--real-caches"),
+    ],
+    "diff-model": ["diff", NOMIC, "--bundled", "--max-model-len", "4096"],
+    "diff-model-lengths": ["diff", NOMIC, "--bundled", "--lengths", "2048,8192"],
     "plot": ["plot", NOMIC, "--bundled", "--lengths", "512..8192", "--points", "8"],
     "plot-engine": [
         *("plot", "Snowflake/snowflake-arctic-embed-m-long", "--bundled", "--trust-remote-code"),
@@ -66,3 +78,25 @@ def test_no_number_or_name_split_across_lines(name: str) -> None:
         whole = Counter(TOKEN.findall(narrow))
         broken = sorted(t for t, n in tokens.items() if whole[t] < n)
         assert not broken, f"{name} at {width} columns breaks {broken[:5]}:\n{narrow}"
+
+
+def test_diff_at_60_columns_is_one_small_table_per_section() -> None:
+    """Issue 13: at 60 columns diff reads as sections of `key  value` lines (old vLLM, new vLLM,
+    the comparison), not as the wide table's cells stacked under repeated headers."""
+    out = _out(RUNS["diff"], 60)
+    lines = [ln.rstrip() for ln in out.splitlines()]
+    old, new = lines.index("old vLLM (≤ 0.21)"), lines.index("new vLLM (≥ 0.22)")
+    assert old < new
+    # SPEC §6 (θ 1000, α 2, d 64, T 2048, L 4096): old 3108.2236667168813, new also 3108.22…
+    assert re.fullmatch(r"θ' \(scaled base\) +3108\.2236667168813", lines[old + 7]), lines[old + 7]
+    assert any(re.fullmatch(r"T \(trained\) +2,048", ln) for ln in lines[new:]), out
+    assert not any(ln.strip() in ("rotary class", "θ' (scaled base)") for ln in lines), out
+    assert "comparison" in lines
+
+
+def test_diff_lengths_at_60_columns_is_one_table_per_length() -> None:
+    out = _out(RUNS["diff-lengths"], 60)
+    lines = [ln.rstrip() for ln in out.splitlines()]
+    assert "L 512" in lines and "L 8,192" in lines, out
+    # SPEC §6 "new, L = 8192": 7453.483031811892.
+    assert any(re.fullmatch(r"new θ' +7453\.483031811892", ln) for ln in lines), out

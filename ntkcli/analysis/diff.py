@@ -7,19 +7,22 @@ Two modes:
   old builds ceil(L·α) rows with the constant inner term α² − α + 1; new builds L rows with
   α·L/T − (α − 1).
 
-Each side gets the real torch cache's properties (ntkcli.rope.cache) when its cache is one ntkcli
-computes and the whole computation fits the memory budget; otherwise shapes only, with the reason.
+By default each side is the closed form only (θ', shapes, the formula): no torch. With
+`real_caches` (diff --real-caches, the [torch] extra) each side also gets the real torch cache's
+properties (ntkcli.rope.cache) when its cache is one ntkcli computes and the whole computation fits
+the memory budget; otherwise shapes only, with the reason.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ntkcli.errors import UsageError
+from ntkcli.errors import NtkcliError, UsageError
 from ntkcli.model import (
     DEFAULT_MAX_BYTES,
     MAX_LENGTH,
@@ -328,7 +331,10 @@ def _cache_spec(side: Side) -> tuple[CacheSpec | None, str | None]:
     if rot is None:
         return None, "no rotary object: vLLM stops before get_rope"
     if side.refusal is not None or not rot.built:
-        return None, "vLLM refuses, so it builds no cache"
+        return (
+            None,
+            f"vLLM {side.refusal.verb if side.refusal else 'stops'} first, so it builds no cache",
+        )
     if rot.rope_class not in COMPUTED_CLASSES or rot.cache_rows is None:
         return None, f"ntkcli computes caches for {' and '.join(sorted(COMPUTED_CLASSES))} only"
     if rot.scaled_base is None:
@@ -338,9 +344,29 @@ def _cache_spec(side: Side) -> tuple[CacheSpec | None, str | None]:
     return CacheSpec(rot.scaled_base, rot.rotary_dim, rot.cache_rows, rot.dtype), None
 
 
-def _torch_available() -> bool:
-    """torch is an optional dependency (the [torch] extra): without it, shapes only."""
-    return importlib.util.find_spec("torch") is not None
+REAL_CACHES_FLAG = "--real-caches"
+TORCH_HINT = f"pip install 'ntkcli[torch]', or leave out {REAL_CACHES_FLAG}"
+CLOSED_FORM_NOTE = f"closed form only ({REAL_CACHES_FLAG} builds the real torch caches)"
+
+
+def require_torch() -> None:
+    """--real-caches in an install without torch: one error line naming the extra (exit 3).
+    Found, not imported: a diff over the budget never loads torch."""
+    if importlib.util.find_spec("torch") is None:
+        raise NtkcliError(
+            f"{REAL_CACHES_FLAG} needs torch, which is not installed", hint=TORCH_HINT
+        )
+
+
+def _import_torch() -> None:
+    """torch imported before any cache is built: a broken or blocked install is the same one
+    error line as a missing one."""
+    try:
+        importlib.import_module("torch")
+    except ImportError:
+        raise NtkcliError(
+            f"{REAL_CACHES_FLAG} needs torch, which is not installed", hint=TORCH_HINT
+        ) from None
 
 
 def _same(a: object, b: object) -> bool:
@@ -381,25 +407,28 @@ def with_caches(
     old: Side,
     new: Side,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    real_caches: bool = False,
 ) -> DiffResult:
-    """Attach the real caches' properties and their difference, within the memory budget."""
+    """Attach the real caches' properties and their difference, within the memory budget, when
+    `real_caches`; else the closed form only (no torch)."""
     (old_spec, old_note), (new_spec, new_note) = _cache_spec(old), _cache_spec(new)
     specs = [s for s in dict.fromkeys(x for x in (old_spec, new_spec) if x is not None)]
     estimated = sum(whole_cache_bytes(s) for s in specs) if specs else None
     delta: CacheDelta | None = None
     delta_note: str | None = None
     computed = False
-    if estimated is not None and estimated > max_bytes:
+    if specs and not real_caches:
+        old_note, new_note = old_note or CLOSED_FORM_NOTE, new_note or CLOSED_FORM_NOTE
+    elif estimated is not None and estimated > max_bytes:
         over = (
             f"not computed: vLLM needs about {estimated:,} B to build "
             f"{'these caches' if len(specs) > 1 else 'this cache'}, over the "
             f"{max_bytes:,} B budget (raise it with --max-bytes); shapes only"
         )
         old_note, new_note = old_note or over, new_note or over
-    elif specs and not _torch_available():
-        missing = "not computed: torch is not installed (pip install 'ntkcli[torch]')"
-        old_note, new_note = old_note or missing, new_note or missing
     elif specs:
+        _import_torch()
         both = old_spec is not None and new_spec is not None
         pair = [old_spec, new_spec] if both else specs
         stats, delta = measure(
@@ -416,7 +445,7 @@ def with_caches(
             delta_note = "the caches have different widths"
     old, new = replace(old, cache_note=old_note), replace(new, cache_note=new_note)
     if delta is None and delta_note is None:
-        delta_note = "needs both caches computed"
+        delta_note = "needs both caches computed" + ("" if real_caches else f": {REAL_CACHES_FLAG}")
     return DiffResult(
         mode=mode,
         model=model,
@@ -430,12 +459,14 @@ def with_caches(
     )
 
 
-def diff_bare(params: BareParams, max_bytes: int = DEFAULT_MAX_BYTES) -> DiffResult:
+def diff_bare(
+    params: BareParams, max_bytes: int = DEFAULT_MAX_BYTES, *, real_caches: bool = False
+) -> DiffResult:
     sides = []
     for line in ("old", "new"):
         rot = bare_rotary(params, line)
         sides.append(Side(line=line, rotary=rot, formula=formula_for(rot, line)))
-    return with_caches("bare", None, None, sides[0], sides[1], max_bytes)
+    return with_caches("bare", None, None, sides[0], sides[1], max_bytes, real_caches=real_caches)
 
 
 def diff_model(
@@ -443,6 +474,8 @@ def diff_model(
     request: Request,
     max_bytes: int = DEFAULT_MAX_BYTES,
     length: int | None = None,
+    *,
+    real_caches: bool = False,
 ) -> DiffResult:
     """The pipeline twice, as old and as new vLLM; `request.vllm` is ignored."""
     sides = []
@@ -452,17 +485,25 @@ def diff_model(
         sides.append(
             Side(line=line, rotary=rot, formula=formula_for(rot, line), resolution=resolution)
         )
-    return with_caches("model", raw.model, length, sides[0], sides[1], max_bytes)
+    return with_caches(
+        "model", raw.model, length, sides[0], sides[1], max_bytes, real_caches=real_caches
+    )
 
 
 def diff_bare_lengths(
     params: BareParams,
     lengths: Sequence[int],
     max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    real_caches: bool = False,
 ) -> list[DiffResult]:
     """One bare diff per served length L (--lengths)."""
     return [
-        replace(diff_bare(replace(params, max_position=n), max_bytes), length=n) for n in lengths
+        replace(
+            diff_bare(replace(params, max_position=n), max_bytes, real_caches=real_caches),
+            length=n,
+        )
+        for n in lengths
     ]
 
 
@@ -471,9 +512,14 @@ def diff_model_lengths(
     request: Request,
     lengths: Sequence[int],
     max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    real_caches: bool = False,
 ) -> list[DiffResult]:
     """One model diff per --max-model-len (--lengths)."""
-    return [diff_model(raw, replace(request, max_model_len=n), max_bytes, n) for n in lengths]
+    return [
+        diff_model(raw, replace(request, max_model_len=n), max_bytes, n, real_caches=real_caches)
+        for n in lengths
+    ]
 
 
 __all__ = [
@@ -489,4 +535,5 @@ __all__ = [
     "diff_bare_lengths",
     "diff_model",
     "diff_model_lengths",
+    "require_torch",
 ]

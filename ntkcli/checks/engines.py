@@ -7,9 +7,12 @@ the other modules of this package), on the EngineResult of each engine.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from ntkcli.engines.base import Engine, EngineRequest, EngineResult
 from ntkcli.model import Finding, RawConfig, Severity
+
+if TYPE_CHECKING:  # annotations only: inspect and validate start without the engine layer
+    from ntkcli.engines.base import Engine, EngineRequest, EngineResult
 
 ENGINE_RULES: Mapping[str, tuple[Severity, str]] = {
     "E01": ("error", "the engine fails to load or serve this config"),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ntkcli.checks.common import fmt
 from ntkcli.checks.registry import Issue, rule
-from ntkcli.model import Resolution
+from ntkcli.model import Resolution, would
 
 
 @rule("R20", "info", "remote config class unknown to ntkcli (best-effort answer)")
@@ -72,7 +72,7 @@ def no_native_class(r: Resolution) -> Iterator[Issue]:
     if ref is None or ref.cause != "load:no_native_class":
         return
     yield Issue(
-        f"vLLM would refuse: {ref.error}: transformers has no native config class for "
+        f"vLLM {would(ref.verb)}: {ref.error}: transformers has no native config class for "
         f"model_type {r.model_type!r}, and without --trust-remote-code it does not load the "
         "repository's own class",
         "pass --trust-remote-code (vLLM's flag of the same name) if you trust the repository's "

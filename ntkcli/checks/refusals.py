@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ntkcli.checks.common import params
 from ntkcli.checks.registry import Issue, rule
-from ntkcli.model import Refusal, RefusalCause, Resolution
+from ntkcli.model import Refusal, RefusalCause, Resolution, would
 from ntkcli.vllm.get_rope import BUILDERS
 
 KNOWN_TYPES = ", ".join(sorted(BUILDERS))
@@ -18,7 +18,7 @@ def unknown_rope_type(r: Resolution) -> Iterator[Issue]:
     if ref is None or ref.cause != "unknown_rope_type":
         return
     yield Issue(
-        f"vLLM would refuse: {ref.error}: {ref.message}",
+        f"vLLM {would(ref.verb)}: {ref.error}: {ref.message}",
         f"use a rope_type vLLM knows ({KNOWN_TYPES}) in config.json or --hf-overrides",
     )
 
@@ -29,7 +29,7 @@ def conflicting_types(r: Resolution) -> Iterator[Issue]:
     if ref is None or ref.cause != "conflicting_rope_types":
         return
     yield Issue(
-        f"vLLM would refuse: {ref.error}: {ref.message}",
+        f"vLLM {would(ref.verb)}: {ref.error}: {ref.message}",
         "remove the legacy 'type' key from rope_scaling / rope_parameters (keep rope_type)",
     )
 
@@ -40,7 +40,8 @@ def dynamic_without_factor(r: Resolution) -> Iterator[Issue]:
     if ref is None or ref.cause != "dynamic_without_factor":
         return
     yield Issue(
-        f"vLLM would refuse: {ref.error}: {ref.message} (rope parameters: {sorted(params(r))})",
+        f"vLLM {would(ref.verb)}: {ref.error}: {ref.message} "
+        f"(rope parameters: {sorted(params(r))})",
         "add rope_parameters.factor (e.g. 2.0), or use rope_type 'default'",
     )
 
@@ -68,14 +69,20 @@ def claimed(ref: Refusal) -> bool:
     return ref.cause in CLAIMED
 
 
-@rule("R19", "error", "vLLM refuses for another reason (catch-all)")
+@rule("R19", "error", "vLLM stops for another reason: refuses or crashes (catch-all)")
 def other_refusal(r: Resolution) -> Iterator[Issue]:
-    """Every refusal yields an error finding, even one no specific rule describes."""
+    """Every refusal yields an error finding, even one no specific rule describes. It says what
+    vLLM does: a check refuses (ValueError, assert) or the code crashes (any other exception)."""
     ref = r.refusal
     if ref is None or claimed(ref):
         return
+    what = (
+        "unusable length"
+        if ref.verb == "stops"
+        else f"vLLM {would(ref.verb)} ({ref.step}): {ref.error}"
+    )
     yield Issue(
-        f"vLLM would refuse ({ref.step}): {ref.error}: {ref.message}",
+        f"{what}: {ref.message}",
         "see `ntkcli inspect` for the whole resolution; fix the config key or override named "
         "in the message",
     )

@@ -98,8 +98,10 @@ EXPLANATIONS: Mapping[str, str] = {
     "R15": "Both 'type' and 'rope_type' are given and differ; which one wins depends on the "
     "library, so the served model may not be the one you tested.",
     "R16": "A dynamic rope type needs 'factor' (or 'alpha'); without it vLLM cannot build it.",
-    "R19": "vLLM refuses this config for a reason no other rule names; the finding quotes what "
-    "vLLM would say.",
+    "R19": "vLLM stops on this config for a reason no other rule names: a check refuses it "
+    "(ValueError, a failed assert) or its code crashes on it (AttributeError, KeyError, "
+    "TypeError, …). The finding says which and quotes the exception. A derived length ≤ 0, "
+    "which vLLM does not check, is reported here too: nothing vLLM builds from it works.",
     "R13": "The config has custom scaling keys (Qwen's use_dynamic_ntk, …) that only the "
     "model's remote code applies; vLLM serves the model without that scaling.",
     "T01": "transformers' standardize_rope_params()/validate_rope() raise on this config: "

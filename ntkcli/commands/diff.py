@@ -79,12 +79,21 @@ Lengths = Annotated[
         show_default=False,
     ),
 ]
+RealCaches = Annotated[
+    bool,
+    typer.Option(
+        "--real-caches",
+        help="Also build the real torch cos/sin caches, as vLLM does, and compare their values "
+        "(all finite, abs max, max |Δcos|/|Δsin|). Slower; needs the torch extra: "
+        "pip install 'ntkcli[torch]'. Default: the closed form only (θ', shapes, formulas).",
+    ),
+]
 MaxBytes = Annotated[
     int,
     typer.Option(
         "--max-bytes",
-        help="Memory budget for the real torch caches (what vLLM needs to build them); "
-        "above it, shapes only.",
+        help="With --real-caches: memory budget for the real torch caches (what vLLM needs to "
+        "build them); above it, shapes only.",
     ),
 ]
 ExitCode = Annotated[
@@ -133,13 +142,15 @@ def diff(
     dtype: o.Dtype = "float32",
     trust_remote_code: o.TrustRemoteCode = False,
     transformers: o.Transformers = None,
+    real_caches: RealCaches = False,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     exit_code: ExitCode = False,
     *,
     source: HubOptions,
     format: o.Format = "table",
 ) -> None:
-    """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and the real torch caches."""
+    """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and formulas (the real torch
+    caches: opt-in)."""
     from ntkcli.analysis import diff as analysis  # lazy: keeps start-up light
     from ntkcli.render.diff import diff_table, lengths_table  # lazy: keeps start-up light
     from ntkcli.serialize.diff import diff as diff_json  # lazy: keeps start-up light
@@ -160,6 +171,8 @@ def diff(
     _check_mode(model, bare_flags, model_flags)
     length_list = None if lengths is None else list(parse_lengths(lengths, "--lengths").lengths)
     budget = analysis.check_max_bytes(max_bytes)
+    if real_caches:
+        analysis.require_torch()
     if length_list is not None and (max_model_len is not None or max_position is not None):
         raise UsageError("--lengths replaces --max-model-len / --max-position: give one of them")
     results: analysis.DiffResult | list[analysis.DiffResult]
@@ -174,9 +187,9 @@ def diff(
             dtype,
         )
         results = (
-            analysis.diff_bare(params, budget)
+            analysis.diff_bare(params, budget, real_caches=real_caches)
             if length_list is None
-            else analysis.diff_bare_lengths(params, length_list, budget)
+            else analysis.diff_bare_lengths(params, length_list, budget, real_caches=real_caches)
         )
     else:
         request = o.with_loading(
@@ -186,9 +199,11 @@ def diff(
         )
         raw = o.load_model(model, source)
         results = (
-            analysis.diff_model(raw, request, budget)
+            analysis.diff_model(raw, request, budget, real_caches=real_caches)
             if length_list is None
-            else analysis.diff_model_lengths(raw, request, length_list, budget)
+            else analysis.diff_model_lengths(
+                raw, request, length_list, budget, real_caches=real_caches
+            )
         )
     if format == "json":
         console.emit_json(diff_json(results))

@@ -13,6 +13,7 @@ or run.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -114,18 +115,31 @@ def _class_data(model_type: str) -> ClassData:
     )
 
 
-NATIVE: Mapping[str, ClassData] = {mt: _class_data(mt) for mt in _KEPT}
+@functools.cache
+def native_class(model_type: str) -> ClassData | None:
+    """The emulated native class of `model_type`, built from the table on first use (building
+    all of them at import cost start-up for the one a config names)."""
+    return _class_data(model_type) if model_type in _KEPT else None
 
 
+@functools.cache
 def _not_native(version: str) -> frozenset[str]:
     """The model types of the table that transformers knows only through remote code (C3)."""
     return frozenset(configs.table(version)["model_types"]) - configs.native_model_types(version)
 
 
-# internlm, internlm2, qwen, new; under transformers 4 (vLLM <= 0.23) also nomic_bert, gte and
-# qwen3_5_moe_text.
-REMOTE_ONLY = _not_native(TABLE_VERSION)
-NOT_NATIVE_4 = _not_native(TABLE_VERSION_4)
+def __getattr__(name: str) -> Any:
+    """NATIVE (every emulated native class), REMOTE_ONLY (internlm, internlm2, qwen, new) and
+    NOT_NATIVE_4 (under transformers 4, vLLM <= 0.23, also nomic_bert, gte and
+    qwen3_5_moe_text), computed when first read."""
+    if name == "NATIVE":
+        return {mt: native_class(mt) for mt in _KEPT}
+    if name == "REMOTE_ONLY":
+        return _not_native(TABLE_VERSION)
+    if name == "NOT_NATIVE_4":
+        return _not_native(TABLE_VERSION_4)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # SPEC §2.3: Nomic's remote class (configuration_hf_nomic_bert.NomicBertConfig, a GPT2Config).
 NOMIC_REMOTE = ClassData(
@@ -216,8 +230,8 @@ class ConfigObject:
         self.transformers_major = transformers_major
         self.remote_ref = _remote_name(values.get("auto_map"))
         self.known = True
-        not_native = REMOTE_ONLY if transformers_major == 5 else NOT_NATIVE_4
-        native = None if model_type in not_native else NATIVE.get(model_type)
+        not_native = _not_native(TABLE_VERSION if transformers_major == 5 else TABLE_VERSION_4)
+        native = None if model_type in not_native else native_class(model_type)
         if self.remote_ref is not None and trust_remote_code:
             self.origin = "remote"
             name = self.remote_ref.rsplit(".", 1)[-1]

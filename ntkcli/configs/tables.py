@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ntkcli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 PACKAGE = "ntkcli.configs"
 DATA_DIR = "data"
@@ -27,9 +30,21 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 @cache
+def _data() -> Traversable:
+    """The tables' directory: the package's own when it is one (no importlib.resources, whose
+    zipfile readers cost start-up), else through importlib.resources (a zipped install)."""
+    here = Path(__file__).resolve().parent / DATA_DIR
+    if here.is_dir():
+        return here
+    from importlib import resources
+
+    return resources.files(PACKAGE).joinpath(DATA_DIR)
+
+
+@cache
 def known_versions() -> tuple[str, ...]:
     """The transformers versions with a shipped table, oldest first."""
-    root = resources.files(PACKAGE).joinpath(DATA_DIR)
+    root = _data()
     names = [entry.name for entry in root.iterdir() if entry.is_file()]
     versions = [
         name[len(PREFIX) : -len(SUFFIX)]
@@ -58,7 +73,7 @@ def resolve(version_label: str) -> str:
 
 @cache
 def _load(version: str) -> Mapping[str, Any]:
-    text = resources.files(PACKAGE).joinpath(DATA_DIR, PREFIX + version + SUFFIX).read_text("utf-8")
+    text = _data().joinpath(PREFIX + version + SUFFIX).read_text("utf-8")
     data: Mapping[str, Any] = json.loads(text)
     return data
 

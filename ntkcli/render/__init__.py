@@ -129,12 +129,12 @@ def inspect_table(r: Resolution) -> RenderableType:
             "max_model_len",
             Text(fmt_int(r.max_model_len), style="bold")
             if r.refusal is None
-            else Text("refused", style="bold red"),
+            else Text(r.refusal.summary, style="bold red"),
         )
     )
     _section(table, "Lengths", length_rows)
     if rot is not None:
-        built = "" if rot.built else " (not built: vLLM refuses first)"
+        built = "" if rot.built else " (not built: vLLM stops first)"
         rotary_rows: list[tuple[str, str | Text]] = [
             ("class", rot.rope_class + built),
             ("L (max_position)", fmt_int(rot.max_position)),
@@ -175,9 +175,7 @@ def inspect_table(r: Resolution) -> RenderableType:
         )
     parts: list[RenderableType] = [table]
     if r.refusal is not None:
-        parts.append(
-            Text(f"vLLM would refuse: {r.refusal.error}: {r.refusal.message}", style="bold red")
-        )
+        parts.append(Text(r.refusal.sentence(), style="bold red"))
     if r.notes:
         parts.append(Text("\n".join(f"· {n.step}: {n.message}" for n in r.notes), style="dim"))
     if r.findings:

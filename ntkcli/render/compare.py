@@ -17,6 +17,7 @@ from ntkcli.analysis.compare import (
     RuntimeColumn,
     Runtimes,
 )
+from ntkcli.model import refusal_verb
 from ntkcli.render import fmt_base
 from ntkcli.render.engine_result import engines_table
 
@@ -27,7 +28,10 @@ def _vllm(c: RuntimeColumn) -> Text:
     text = Text(fmt_base(c.scaled_base) + "\n")
     text.append("—" if c.cache_rows is None else f"{c.cache_rows:,} rows")
     style = "green" if c.status == "allowed" else "bold red"
-    text.append("\n" + c.status, style=style)
+    status = c.status
+    if c.status == "refused" and c.refusal:  # say what happens: a check or a crash
+        status = f"{refusal_verb(c.refusal)}: {c.refusal.split(':', 1)[0]}"
+    text.append("\n" + status, style=style)
     return text
 
 

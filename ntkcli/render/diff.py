@@ -1,5 +1,9 @@
 """`diff` tables: old vs new vLLM side by side, the cache comparison, and the formulas with their
-numbers; or, for `--lengths`, one row per served length. Never computes: formats a DiffResult."""
+numbers; or, for `--lengths`, one row per served length. Never computes: formats a DiffResult.
+
+A terminal too narrow for the side-by-side table (about 60 columns) gets one small `key  value`
+table per section instead (old vLLM, new vLLM, old vs new; or one per length), never the generic
+stacking of a wide table's cells (which reads transposed here)."""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ import math
 from collections.abc import Sequence
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from ntkcli.analysis.diff import DiffResult, Side
+from ntkcli.analysis.diff import CLOSED_FORM_NOTE, DIFF_TOLERANCE, DiffResult, Side
+from ntkcli.console import Fitted, fit
 from ntkcli.render import fmt_base, fmt_bytes, fmt_int
 
+SHORT_CELL = 34  # a cell line up to this long is a value that must not wrap in the wide layout
 OLD_HEADER = "old vLLM (≤ 0.21)"
 NEW_HEADER = "new vLLM (≥ 0.22)"
 
@@ -70,9 +76,14 @@ def _abs_max(s: Side) -> Text:
     return text
 
 
+def _refusal_word(s: Side) -> str:
+    """What vLLM does: "refuses" (a raised check) or "crashes" (any other exception)."""
+    return "—" if s.refusal is None else s.refusal.verb
+
+
 def _max_len(s: Side) -> Text:
     if s.refusal is not None:
-        return Text(f"refused ({s.refusal.error})", style="bold red")
+        return Text(s.refusal.summary, style="bold red")
     return Text(fmt_int(s.max_model_len), style="bold")
 
 
@@ -102,6 +113,8 @@ def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
     both("θ' (scaled base)", lambda s: Text(fmt_base(s.scaled_base), style="bold"))
     both("cache rows × cols", _shape_cell)
     both("cache dtype", lambda s: s.rotary.dtype if s.rotary else "—")
+    if _closed_form_only(r):  # no cache values: one line under the table says how to get them
+        return rows
     both("all finite", _finite)
     both("abs max", _abs_max)
     if old.cache_note or new.cache_note:
@@ -109,12 +122,23 @@ def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
     return rows
 
 
+def _closed_form_only(r: DiffResult) -> bool:
+    """No cache computed on either side because --real-caches was not given."""
+    return (
+        r.old.cache is None
+        and r.new.cache is None
+        and CLOSED_FORM_NOTE in (r.old.cache_note, r.new.cache_note)
+    )
+
+
 def _comparison(r: DiffResult) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     d = r.delta
-    if d is None:
+    if d is None and _closed_form_only(r):
+        table.add_row("cache values", Text(CLOSED_FORM_NOTE, style="dim"))
+    elif d is None:
         table.add_row("cache difference", Text(f"— ({r.delta_note})", style="dim"))
     else:
         table.add_row("rows compared", f"{d.rows_compared:,} (the rows both caches have)")
@@ -124,7 +148,9 @@ def _comparison(r: DiffResult) -> Table:
             f"first position |Δ| > {d.tolerance:g}",
             "none" if d.first_position is None else f"{d.first_position:,}",
         )
-    if r.memory.estimated is not None:
+    if r.memory.estimated is not None and _closed_form_only(r):
+        table.add_row("memory", f"vLLM needs ~{_bytes(r.memory.estimated)} to build the caches")
+    elif r.memory.estimated is not None:
         state = "caches computed" if r.memory.computed else "caches not computed"
         table.add_row(
             "memory",
@@ -162,11 +188,40 @@ def _refusals(r: DiffResult) -> list[RenderableType]:
         if s.refusal is not None:
             out.append(
                 Text(
-                    f"{s.line} vLLM would refuse: {s.refusal.error}: {s.refusal.message}",
+                    s.refusal.sentence(f"{s.line} vLLM"),
                     style="bold red",
                 )
             )
     return out
+
+
+class _Narrow:
+    """The side-by-side `wide` layout when `table` fits the width without wrapping a short cell
+    (a value, a class name, a header), else the `narrow` one (one small table per section)."""
+
+    def __init__(
+        self,
+        table: Table,
+        wide: Sequence[RenderableType],
+        narrow: Sequence[RenderableType],
+        lines: int | None = SHORT_CELL,
+    ) -> None:
+        self.table, self.wide, self.narrow, self.lines = table, wide, narrow, lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        fits = Fitted(self.table).fits(console, options, lines=self.lines)
+        yield fit(Group(*(self.wide if fits else self.narrow)))
+
+
+def _pairs(title: Text | str | None = None) -> Table:
+    """A small `key  value` table, headed by its section's name."""
+    table = Table(
+        title=title, title_justify="left", title_style="bold", show_header=False, box=None,
+        pad_edge=False,
+    )  # fmt: skip
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", overflow="fold")
+    return table
 
 
 def diff_table(r: DiffResult) -> RenderableType:
@@ -177,63 +232,102 @@ def diff_table(r: DiffResult) -> RenderableType:
     table.add_column("", style="bold", no_wrap=True)
     table.add_column(OLD_HEADER, overflow="fold")
     table.add_column(NEW_HEADER, overflow="fold")
-    for label, old, new in _rows(r):
+    rows = _rows(r)
+    for label, old, new in rows:
         table.add_row(label, old, new)
-    parts: list[RenderableType] = [table, _comparison(r), Text(""), _formulas(r)]
-    parts.extend(_refusals(r))
-    return Group(*parts)
+    tail: list[RenderableType] = [Text(""), _formulas(r), *_refusals(r)]
+    sections: list[RenderableType] = [Text(title, style="bold")]
+    for index, header in enumerate((OLD_HEADER, NEW_HEADER)):
+        section = _pairs(Text(header, style="bold underline"))
+        for label, *cells in rows:
+            section.add_row(label, cells[index])
+        sections += [section, Text("")]
+    comparison = _comparison(r)
+    comparison.title = Text("comparison", style="bold underline")
+    comparison.title_justify = "left"
+    return _Narrow(table, [table, _comparison(r), *tail], [*sections, comparison, *tail])
+
+
+def _side_parts(s: Side, model_mode: bool) -> tuple[Text, Text]:
+    """(θ', cache) of one side in a --lengths row."""
+    theta = Text()
+    if model_mode and s.refusal is not None:
+        theta.append(f"{_refusal_word(s)}\n", style="bold red")
+    theta.append(fmt_base(s.scaled_base), style="bold")
+    cache = Text(_shape(s))
+    c = s.cache
+    if c is not None and not c.all_finite:
+        cache.append(f"\nnot finite (abs max {_num(c.abs_max)})", style="bold red")
+    elif c is not None and c.abs_max > 1.0:
+        cache.append(f"\nabs max {_num(c.abs_max)}", style="bold red")
+    elif c is None and s.cache_note and s.cache_note != CLOSED_FORM_NOTE:
+        cache.append("\nnot computed", style="dim")
+    return theta, cache
 
 
 def _side_cell(s: Side, model_mode: bool) -> Text:
-    text = Text()
-    if model_mode and s.refusal is not None:
-        text.append("refused\n", style="bold red")
-    text.append(fmt_base(s.scaled_base), style="bold")
-    text.append(f"\n{_shape(s)}")
-    c = s.cache
-    if c is not None and not c.all_finite:
-        text.append(f"\nnot finite (abs max {_num(c.abs_max)})", style="bold red")
-    elif c is not None and c.abs_max > 1.0:
-        text.append(f"\nabs max {_num(c.abs_max)}", style="bold red")
-    elif c is None and s.cache_note:
-        text.append("\nnot computed", style="dim")
-    return text
+    theta, cache = _side_parts(s, model_mode)
+    return Text("\n").join([theta, cache])
 
 
 def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
     first = results[0]
     title = first.model if first.model else "DynamicNTKScalingRotaryEmbedding (bare parameters)"
     model_mode = first.mode == "model"
+    closed = all(_closed_form_only(r) for r in results)
+    name = "max_model_len" if model_mode else "L"
     table = Table(
         title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False
     )
-    table.add_column("max_model_len" if model_mode else "L", justify="right", no_wrap=True)
+    table.add_column(name, justify="right", no_wrap=True)
     table.add_column(f"{OLD_HEADER}\nθ' / cache", overflow="fold")
     table.add_column(f"{NEW_HEADER}\nθ' / cache", overflow="fold")
-    table.add_column("max |Δcos|\nmax |Δsin|", overflow="fold")
-    table.add_column("first pos\n|Δ| > 1e-3", justify="right")
+    if not closed:
+        table.add_column("max |Δcos|\nmax |Δsin|", overflow="fold")
+        table.add_column("first pos\n|Δ| > 1e-3", justify="right")
+    sections: list[RenderableType] = [
+        Text(title, style="bold"),
+        Text("old = vLLM ≤ 0.21, new = vLLM ≥ 0.22", style="dim"),
+    ]
     for r in results:
         d = r.delta
-        table.add_row(
+        dcos = "—" if d is None else _num(d.max_abs_dcos)
+        dsin = "—" if d is None else _num(d.max_abs_dsin)
+        first_pos = "—" if d is None or d.first_position is None else f"{d.first_position:,}"
+        cells: list[RenderableType] = [
             fmt_int(r.length),
             _side_cell(r.old, model_mode),
             _side_cell(r.new, model_mode),
-            "—" if d is None else f"{_num(d.max_abs_dcos)}\n{_num(d.max_abs_dsin)}",
-            "—" if d is None or d.first_position is None else f"{d.first_position:,}",
-        )
+        ]
+        if not closed:
+            cells += [f"{dcos}\n{dsin}", first_pos]
+        table.add_row(*cells)
         table.add_section()
-    parts: list[RenderableType] = [table]
+        section = _pairs(Text(f"{name} {fmt_int(r.length)}", style="bold underline"))
+        for s in (r.old, r.new):
+            theta, cache = _side_parts(s, model_mode)
+            section.add_row(f"{s.line} θ'", theta)
+            section.add_row(f"{s.line} cache", cache)
+        if not closed:
+            section.add_row("max |Δcos|", dcos)
+            section.add_row("max |Δsin|", dsin)
+            section.add_row(f"first pos |Δ| > {DIFF_TOLERANCE:g}", first_pos)
+        sections += [section, Text("")]
+    tail: list[RenderableType] = []
+    if closed:
+        tail.append(Text(f"cache values: {CLOSED_FORM_NOTE}", style="dim"))
     notes = [
-        f"{'max_model_len' if model_mode else 'L'} {r.length}: {f.explanation}"
+        f"{name} {r.length}: {f.explanation}"
         for r in results
         for f in (r.new.formula,)
         if f and f.explanation
     ]
     symbolic = [f.symbolic for f in (first.old.formula, first.new.formula) if f]
     if symbolic:
-        parts.append(
+        tail.append(
             Text("old: " + symbolic[0] + ("\nnew: " + symbolic[1] if len(symbolic) > 1 else ""))
         )
     if notes:
-        parts.append(Text("\n".join(dict.fromkeys(notes)), style="yellow"))
-    return Group(*parts)
+        tail.append(Text("\n".join(dict.fromkeys(notes)), style="yellow"))
+    # Its cells are short lines already: the wide table as long as no word breaks.
+    return _Narrow(table, [table, *tail], [*sections, *tail], lines=None)

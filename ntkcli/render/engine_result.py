@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.engines.base import EngineResult, LengthResult
-from ntkcli.model import Base
+from ntkcli.model import Base, refusal_verb
 from ntkcli.render import fmt_base
 
 STATUS_MARK = {
@@ -63,9 +63,10 @@ def engines_table(model: str, results: Sequence[EngineResult]) -> RenderableType
         per_len.add_column(f"N = {n}", justify="right", overflow="fold")
     for r in results:
         if r.refusal is not None and all(x.status == "refused" for x in r.lengths):
-            refusal = Text(f"{r.refusal.error}: {r.refusal.message}", style="red")
+            verb = refusal_verb(r.refusal.error)
+            refusal = Text(f"{verb}: {r.refusal.error}: {r.refusal.message}", style="red")
             why.add_row(engine_name(r), _max_len(r), refusal, "—")
-            per_len.add_row(engine_name(r), *("refused" for _ in lengths))
+            per_len.add_row(engine_name(r), *(verb for _ in lengths))
             continue
         why.add_row(
             engine_name(r), _max_len(r), r.max_len_key or "—", f"{r.rope_class or '—'}; {r.scaling}"
@@ -85,7 +86,12 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
     rows: list[tuple[str, str]] = [
         ("config class", f"{r.config_class.name} ({r.config_class.origin})"),
         ("longest input", _max_len(r) + (f" ({r.max_len_key})" if r.max_len_key else "")),
-        ("refusal", "—" if r.refusal is None else f"{r.refusal.error}: {r.refusal.message}"),
+        (
+            "refusal",
+            "—"
+            if r.refusal is None
+            else f"{refusal_verb(r.refusal.error)}: {r.refusal.error}: {r.refusal.message}",
+        ),
         ("RoPE", r.rope_class or "—"),
         ("θ", fmt_base(r.base)),
         ("θ' at load", _base(r.scaled_base) if r.scaled_base is not None else "per input"),

@@ -19,7 +19,11 @@ def _header(result: InputResult) -> Text:
     r = result.resolution
     if r is None:
         return text
-    facts = [f"max_model_len {fmt_int(r.max_model_len)}" if r.refusal is None else "refused"]
+    facts = [
+        f"max_model_len {fmt_int(r.max_model_len)}"
+        if r.refusal is None
+        else (r.refusal.summary if r.refusal.verb == "stops" else f"vLLM {r.refusal.summary}")
+    ]
     if r.rotary is not None and r.rotary.cache_shape:
         facts.append("cache " + " × ".join(map(str, r.rotary.cache_shape)))
     text.append("  " + " · ".join(facts), style="dim")

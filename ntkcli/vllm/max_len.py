@@ -154,7 +154,8 @@ def derive_max_len(
         raise VllmRaises(
             "ValueError",
             f"the derived max_model_len is {value!r} (rope factor {factor!r}): not a usable "
-            "length (ntkcli's check; vLLM itself does not validate it)",
+            "length. vLLM does not check it, and nothing it builds from a length ≤ 0 works: "
+            "ntkcli stops here",
             STEP,
             "unusable_length",
         )
