@@ -16,10 +16,11 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ntkcli.errors import UsageError
+from ntkcli.fields import Prop, json_field
 from ntkcli.model import (
     DEFAULT_MAX_BYTES,
     MAX_LENGTH,
@@ -77,23 +78,69 @@ class Formula:
     explanation: str | None = None  # what an unusual inner term does (≤ 0, < 1)
 
 
+# The rotary numbers each side of `diff --format json` shows.
+SIDE_ROTARY_KEYS = (
+    "rope_class",
+    "base",
+    "factor",
+    "head_size",
+    "rotary_dim",
+    "max_position",
+    "max_trained_positions",
+    "inner_term",
+    "exponent",
+    "scaled_base",
+    "cache_shape",
+    "cache_dtype",
+)
+
+
 @dataclass(frozen=True)
 class Side:
     """One vLLM version's result."""
 
-    line: VllmLine
-    rotary: Rotary | None
+    line: VllmLine = field(metadata=json_field("vllm"))
+    rotary: Rotary | None = field(metadata=json_field(flatten=True, keys=SIDE_ROTARY_KEYS))
     formula: Formula | None
-    resolution: Resolution | None = None  # model mode only
-    cache: CacheStats | None = None  # the real torch cache's properties, when computed
-    cache_note: str | None = None  # why the cache was not computed
+    # model mode only
+    resolution: Resolution | None = field(
+        default=None,
+        metadata=json_field(
+            omit="always",
+            props_if_set=True,
+            props=(
+                Prop("max_model_len", "max_model_len", unit="tokens"),
+                Prop("requested_max_model_len", "resolution.requested_len", unit="tokens"),
+                Prop(
+                    "positions_past_cache_end",
+                    "positions_past_cache",
+                    unit="tokens",
+                    description="Served positions that index past the cache end.",
+                ),
+                Prop("refusal", "refusal", keys=("error", "message", "step")),
+            ),
+        ),
+    )
+    # the real torch cache's properties, when computed
+    cache: CacheStats | None = field(default=None, metadata=json_field(flatten=True))
+    cache_note: str | None = field(  # why the cache was not computed
+        default=None,
+        metadata=json_field(props=(Prop("cache_computed", "cache_computed"),)),
+    )
+
+    @property
+    def cache_computed(self) -> bool:
+        """True when the real torch cache was computed."""
+        return self.cache is not None
 
     @property
     def refusal(self) -> Refusal | None:
+        """Model mode: the exception vLLM would stop with."""
         return None if self.resolution is None else self.resolution.refusal
 
     @property
     def max_model_len(self) -> int | None:
+        """Model mode: what vLLM serves (null: it refuses)."""
         return None if self.resolution is None else self.resolution.max_model_len
 
     @property
@@ -117,8 +164,10 @@ class Side:
 class Memory:
     """The budget check, made before any tensor exists (ntkcli.rope.cache.whole_cache_bytes)."""
 
-    budget: int
-    estimated: int | None  # bytes vLLM needs to build the caches to compute; None: none to build
+    budget: int = field(metadata=json_field("budget_bytes", unit="bytes"))
+    estimated: int | None = field(  # bytes vLLM needs to build the caches; None: none to build
+        metadata=json_field("estimated_bytes", unit="bytes")
+    )
     computed: bool
 
 
@@ -126,16 +175,21 @@ class Memory:
 class DiffResult:
     mode: DiffMode
     model: str | None
-    length: int | None  # the served length of a --lengths row
+    length: int | None = field(  # the served length of a --lengths row
+        metadata=json_field("len", omit="if_none", unit="tokens")
+    )
     old: Side
     new: Side
-    delta: CacheDelta | None
-    delta_note: str | None
+    delta: CacheDelta | None = field(metadata=json_field("comparison"))
+    delta_note: str | None = field(
+        metadata=json_field("comparison_note", props=(Prop("differs", "differs"),))
+    )
     differences: tuple[str, ...]  # names of the fields where old and new differ
     memory: Memory
 
     @property
     def differs(self) -> bool:
+        """True when old and new differ."""
         return bool(self.differences)
 
 
