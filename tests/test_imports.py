@@ -49,6 +49,10 @@ def imported(*args: str) -> list[str]:
         ["inspect", "nomic-ai/nomic-embed-text-v1", "--bundled", "--format", "json"],
         ["inspect", "internlm/internlm2-chat-7b", "--bundled", "--vllm", "old"],
         ["models"],
+        ["models", "--format", "json"],
+        ["schema", "inspect"],
+        ["schema", "diff"],
+        ["schema", "compare"],
     ],
 )
 def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
