@@ -34,6 +34,7 @@ from ntkcli.model import (
     Rotary,
     VllmLine,
 )
+from ntkcli.numbers import compact
 from ntkcli.rope.cache import (
     DIFF_TOLERANCE,
     SUPPORTED_DTYPES,
@@ -308,19 +309,6 @@ def check_max_bytes(value: int) -> int:
 # --- formulas ----------------------------------------------------------------------------------
 
 
-def _n(value: float | int) -> str:
-    """Integral floats without '.0' (2048, not 2048.0); others at full precision."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
-
-
-def _b(value: Base | None) -> str:
-    if value is None:
-        return "—"
-    return repr(value) if isinstance(value, complex) else _n(value)
-
-
 def _explain(inner: float, base: float, scaled: Base | None) -> str | None:
     if inner == 0:
         return (
@@ -329,13 +317,15 @@ def _explain(inner: float, base: float, scaled: Base | None) -> str | None:
         )
     if inner < 0:
         return (
-            f"inner term {_n(inner)} < 0: Python's negative ** fractional power is complex, "
-            f"θ' = {_b(scaled)}; torch keeps the cache complex and the cast to the model dtype "
+            f"inner term {compact(inner)} < 0: Python's negative ** fractional power is complex, "
+            f"θ' = {compact(scaled)}; torch keeps the cache complex and the cast to the model "
+            "dtype "
             "drops the imaginary part (one UserWarning), leaving cosh-like garbage"
         )
     if inner < 1:
         return (
-            f"inner term {_n(inner)} < 1: θ' shrinks below θ = {_n(base)} (see `ntkcli rule R02`)"
+            f"inner term {compact(inner)} < 1: θ' shrinks below θ = {compact(base)} "
+            "(see `ntkcli rule R02`)"
         )
     return None
 
@@ -346,19 +336,20 @@ def dynamic_formula(rot: Rotary, line: VllmLine) -> Formula:
     theta, alpha, d, big_l = rot.base, rot.factor, rot.rotary_dim, rot.max_position
     exponent = f"{d}/{d - 2}"
     power = f"^({exponent})"
-    inner = _n(rot.inner) if rot.inner >= 0 else f"({_n(rot.inner)})"
-    evaluated = f"= {_n(theta)} · {inner}^{_b(rot.exponent)} = {rot.scaled_base!r}"
+    inner = compact(rot.inner) if rot.inner >= 0 else f"({compact(rot.inner)})"
+    evaluated = f"= {compact(theta)} · {inner}^{compact(rot.exponent)} = {rot.scaled_base!r}"
     if line == "old":
         symbolic = "θ' = θ · (α·(L·α)/L − (α − 1))^(d/(d − 2)),  inner = α² − α + 1, never L"
         substituted = (
-            f"θ' = {_n(theta)} · ({_n(alpha)}·({big_l}·{_n(alpha)})/{big_l} − "
-            f"({_n(alpha)} − 1)){power}"
+            f"θ' = {compact(theta)} · ({compact(alpha)}·({big_l}·{compact(alpha)})/{big_l} − "
+            f"({compact(alpha)} − 1)){power}"
         )
-        rows = f"rows = ceil(L·α) = ceil({big_l}·{_n(alpha)}) = {rot.cache_rows}"
+        rows = f"rows = ceil(L·α) = ceil({big_l}·{compact(alpha)}) = {rot.cache_rows}"
     else:
         big_t = rot.trained_positions
         symbolic = "θ' = θ · (α·L/T − (α − 1))^(d/(d − 2))"
-        substituted = f"θ' = {_n(theta)} · ({_n(alpha)}·{big_l}/{big_t} − ({_n(alpha)} − 1)){power}"
+        a = compact(alpha)
+        substituted = f"θ' = {compact(theta)} · ({a}·{big_l}/{big_t} − ({a} − 1)){power}"
         rows = f"rows = L = {rot.cache_rows}"
     explanation = _explain(rot.inner, theta, rot.scaled_base)
     return Formula(symbolic, substituted, evaluated, rows, explanation)
@@ -368,8 +359,8 @@ def plain_formula(rot: Rotary) -> Formula:
     rows = "rows = L" if rot.cache_rows == rot.max_position else "rows"
     return Formula(
         symbolic=f"θ' = θ ({rot.rope_class}: the dynamic-NTK formula does not apply)",
-        substituted=f"θ' = {_b(rot.base)}",
-        evaluated=f"= {_b(rot.scaled_base)}",
+        substituted=f"θ' = {compact(rot.base)}",
+        evaluated=f"= {compact(rot.scaled_base)}",
         rows=f"{rows} = {rot.cache_rows if rot.cache_rows is not None else '— (not modelled)'}",
     )
 

@@ -3,7 +3,6 @@ numbers; or, for `--lengths`, one row per served length. Never computes: formats
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from rich import box
@@ -12,20 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.analysis.diff import DiffResult, Side
-from ntkcli.render import fmt_base, fmt_bytes, fmt_int
+from ntkcli.numbers import byte_size, exact, grouped
 
 OLD_HEADER = "old vLLM (≤ 0.21)"
 NEW_HEADER = "new vLLM (≥ 0.22)"
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "nan" if math.isnan(value) else repr(value)
-
-
-def _bytes(value: int) -> str:
-    return fmt_bytes(value).split(" (")[0]
 
 
 def _shape(s: Side) -> str:
@@ -61,10 +50,10 @@ def _abs_max(s: Side) -> Text:
     if c is None:
         return Text("—", style="dim")
     text = Text(
-        _num(c.abs_max), style="bold red" if c.abs_max > 1.0 or c.abs_max != c.abs_max else ""
+        exact(c.abs_max), style="bold red" if c.abs_max > 1.0 or c.abs_max != c.abs_max else ""
     )
     if not c.all_finite and c.finite_abs_max is not None:
-        text.append(f" (finite entries: {_num(c.finite_abs_max)})", style="dim")
+        text.append(f" (finite entries: {exact(c.finite_abs_max)})", style="dim")
     if c.imaginary_dropped:
         text.append("\nimaginary part dropped by the cast", style="yellow")
     return text
@@ -73,7 +62,7 @@ def _abs_max(s: Side) -> Text:
 def _max_len(s: Side) -> Text:
     if s.refusal is not None:
         return Text(f"refused ({s.refusal.error})", style="bold red")
-    return Text(fmt_int(s.max_model_len), style="bold")
+    return Text(grouped(s.max_model_len), style="bold")
 
 
 def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
@@ -87,19 +76,19 @@ def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
         rows.append((label, fn(old), fn(new)))
 
     both("rotary class", lambda s: s.rotary.rope_class if s.rotary else "—")
-    both("L (max_position)", lambda s: fmt_int(s.rotary.max_position) if s.rotary else "—")
+    both("L (max_position)", lambda s: grouped(s.rotary.max_position) if s.rotary else "—")
     both(
         "T (trained)",
         lambda s: (
-            fmt_int(s.rotary.trained_positions)
+            grouped(s.rotary.trained_positions)
             if s.rotary and s.rotary.trained_positions
             else "— (no T)"
         ),
     )
-    both("θ (base)", lambda s: fmt_base(s.rotary.base) if s.rotary else "—")
-    both("α (factor)", lambda s: fmt_base(s.rotary.factor) if s.rotary else "—")
-    both("inner term", lambda s: fmt_base(s.rotary.inner) if s.rotary else "—")
-    both("θ' (scaled base)", lambda s: Text(fmt_base(s.scaled_base), style="bold"))
+    both("θ (base)", lambda s: exact(s.rotary.base) if s.rotary else "—")
+    both("α (factor)", lambda s: exact(s.rotary.factor) if s.rotary else "—")
+    both("inner term", lambda s: exact(s.rotary.inner) if s.rotary else "—")
+    both("θ' (scaled base)", lambda s: Text(exact(s.scaled_base), style="bold"))
     both("cache rows × cols", _shape_cell)
     both("cache dtype", lambda s: s.rotary.dtype if s.rotary else "—")
     both("all finite", _finite)
@@ -118,8 +107,8 @@ def _comparison(r: DiffResult) -> Table:
         table.add_row("cache difference", Text(f"— ({r.delta_note})", style="dim"))
     else:
         table.add_row("rows compared", f"{d.rows_compared:,} (the rows both caches have)")
-        table.add_row("max |Δcos|", _num(d.max_abs_dcos))
-        table.add_row("max |Δsin|", _num(d.max_abs_dsin))
+        table.add_row("max |Δcos|", exact(d.max_abs_dcos))
+        table.add_row("max |Δsin|", exact(d.max_abs_dsin))
         table.add_row(
             f"first position |Δ| > {d.tolerance:g}",
             "none" if d.first_position is None else f"{d.first_position:,}",
@@ -128,8 +117,8 @@ def _comparison(r: DiffResult) -> Table:
         state = "caches computed" if r.memory.computed else "caches not computed"
         table.add_row(
             "memory",
-            f"{state}: vLLM needs ~{_bytes(r.memory.estimated)} to build them "
-            f"(budget {_bytes(r.memory.budget)})",
+            f"{state}: vLLM needs ~{byte_size(r.memory.estimated, exact_count=False)} to build "
+            f"them (budget {byte_size(r.memory.budget, exact_count=False)})",
         )
     verdict = (
         Text("differ: " + ", ".join(r.differences), style="bold yellow")
@@ -188,13 +177,13 @@ def _side_cell(s: Side, model_mode: bool) -> Text:
     text = Text()
     if model_mode and s.refusal is not None:
         text.append("refused\n", style="bold red")
-    text.append(fmt_base(s.scaled_base), style="bold")
+    text.append(exact(s.scaled_base), style="bold")
     text.append(f"\n{_shape(s)}")
     c = s.cache
     if c is not None and not c.all_finite:
-        text.append(f"\nnot finite (abs max {_num(c.abs_max)})", style="bold red")
+        text.append(f"\nnot finite (abs max {exact(c.abs_max)})", style="bold red")
     elif c is not None and c.abs_max > 1.0:
-        text.append(f"\nabs max {_num(c.abs_max)}", style="bold red")
+        text.append(f"\nabs max {exact(c.abs_max)}", style="bold red")
     elif c is None and s.cache_note:
         text.append("\nnot computed", style="dim")
     return text
@@ -215,10 +204,10 @@ def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
     for r in results:
         d = r.delta
         table.add_row(
-            fmt_int(r.length),
+            grouped(r.length),
             _side_cell(r.old, model_mode),
             _side_cell(r.new, model_mode),
-            "—" if d is None else f"{_num(d.max_abs_dcos)}\n{_num(d.max_abs_dsin)}",
+            "—" if d is None else f"{exact(d.max_abs_dcos)}\n{exact(d.max_abs_dsin)}",
             "—" if d is None or d.first_position is None else f"{d.first_position:,}",
         )
         table.add_section()

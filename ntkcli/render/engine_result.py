@@ -11,8 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.engines.base import EngineResult, LengthResult
-from ntkcli.model import Base
-from ntkcli.render import fmt_base
+from ntkcli.numbers import exact
 
 STATUS_MARK = {
     "accepted": "",
@@ -23,17 +22,13 @@ STATUS_MARK = {
 }
 
 
-def _base(value: Base | str | None) -> str:
-    return value if isinstance(value, str) else fmt_base(value)
-
-
 def engine_name(r: EngineResult) -> str:
     return f"{r.engine.name} {r.engine.version}"
 
 
 def _length_cell(x: LengthResult) -> Text:
     style = {"accepted": "green", "warned": "yellow", "truncated": "yellow"}.get(x.status, "red")
-    text = Text(_base(x.base) + "\n")
+    text = Text(exact(x.base) + "\n")
     label = x.status if x.status != "truncated" else f"truncated → {x.tokens_used}"
     text.append(label, style=style)
     return text
@@ -87,8 +82,8 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
         ("longest input", _max_len(r) + (f" ({r.max_len_key})" if r.max_len_key else "")),
         ("refusal", "—" if r.refusal is None else f"{r.refusal.error}: {r.refusal.message}"),
         ("RoPE", r.rope_class or "—"),
-        ("θ", fmt_base(r.base)),
-        ("θ' at load", _base(r.scaled_base) if r.scaled_base is not None else "per input"),
+        ("θ", exact(r.base)),
+        ("θ' at load", exact(r.scaled_base) if r.scaled_base is not None else "per input"),
         ("cache", "—" if r.cache_shape is None else f"{r.cache_shape[0]} × {r.cache_shape[1]}"),
         ("scaling", r.scaling),
     ]
@@ -96,7 +91,7 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
         table.add_row(label, value)
     for x in r.lengths:
         status = x.status if x.status != "truncated" else f"truncated to {x.tokens_used}"
-        table.add_row(f"N = {x.len}", f"{_base(x.base)}  {status}")
+        table.add_row(f"N = {x.len}", f"{exact(x.base)}  {status}")
     notes = Text()
     for note in r.notes:
         notes.append(f"note: {note}\n", style="dim")

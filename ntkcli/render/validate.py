@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.analysis.validate import InputResult, Report
-from ntkcli.render import SEVERITY_STYLE, fmt_int
+from ntkcli.numbers import grouped
+from ntkcli.render import SEVERITY_STYLE
 
 
 def _plural(n: int, word: str) -> str:
@@ -19,7 +20,7 @@ def _header(result: InputResult) -> Text:
     r = result.resolution
     if r is None:
         return text
-    facts = [f"max_model_len {fmt_int(r.max_model_len)}" if r.refusal is None else "refused"]
+    facts = [f"max_model_len {grouped(r.max_model_len)}" if r.refusal is None else "refused"]
     if r.rotary is not None and r.rotary.cache_shape:
         facts.append("cache " + " × ".join(map(str, r.rotary.cache_shape)))
     text.append("  " + " · ".join(facts), style="dim")
