@@ -12,8 +12,10 @@ Mapping and nested dataclasses. Every object lists all its keys as required (but
 when None) and allows no others, so a schema check catches a renamed, missing or extra key.
 
 Where a command's JSON is not one dataclass (a compare row carries its model's keys, validate
-writes an unreadable input differently), the command's serializer composes these objects with
-`merged` / `merged_schema`; it never builds a key by hand.
+writes a readable input's resolution beside its own keys), the command's serializer composes
+these objects with `merged` / `merged_schema`. The only hooks beyond that, each documented where
+it is: compare keeps, of each engine's lengths, the row's own; plot adds `out`, the chart file
+written (not part of the data).
 """
 
 from __future__ import annotations
@@ -235,9 +237,10 @@ def _schema_pairs(cls: type, nullable: bool) -> Iterator[tuple[str, str | None, 
                     if spec.keys is None or name in spec.keys:
                         yield name, group or spec.group, schema, needed
             else:
-                schema = _described(_field_schema(spec, hint), spec.description, spec.unit)
+                schema = _field_schema(spec, hint)
                 if nullable and spec.empty is None:
                     schema = _nullable(schema)
+                schema = _described(schema, spec.description, spec.unit)
                 yield _name(spec, f), spec.group, schema, spec.omit != "if_none"
         for prop in spec.props:
             schema = schema_of(_attr_type(cls, prop.attr), prop.keys)
