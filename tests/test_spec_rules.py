@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from conftest import cli_json
 
+from ntkcli import numbers
 from ntkcli.checks import common
 from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.rope import ntk
@@ -171,7 +172,7 @@ def test_number(value: object, expected: float | None) -> None:
         (-2.0, "-2"),
         (2.5, "2.5"),
         (3, "3"),
-        (None, "None"),
+        (None, "—"),
         (3108.2236667168813, "3108.2236667168813"),
         (float(2**53), "9007199254740992.0"),
         (float(2**53 - 1), "9007199254740991"),
@@ -180,8 +181,8 @@ def test_number(value: object, expected: float | None) -> None:
         (complex(-1.5, 2.0), "(-1.5+2j)"),
     ],
 )
-def test_fmt(value: object, text: str) -> None:
-    assert common.fmt(value) == text  # type: ignore[arg-type]
+def test_compact(value: object, text: str) -> None:
+    assert numbers.compact(value) == text  # type: ignore[arg-type]
 
 
 def test_overrides_json() -> None:
