@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from ntkcli.console import json_text
 from ntkcli.fields import INTERNAL, Prop, json_field
-from ntkcli.numbers import byte_size, compact, exact, grouped
 from ntkcli.serialize.generic import NUMBER, merged, merged_schema, object_schema, to_json
 
 
@@ -115,19 +114,3 @@ def test_merged_schema_lets_the_later_part_win() -> None:
         "required": ["x", "z"],
         "additionalProperties": False,
     }
-
-
-def test_the_number_formatter() -> None:
-    assert exact(None) == "—" and compact(None) == "—" and grouped(None) == "—"
-    assert exact(10000.0) == "10000.0" and exact(1e-05) == "1e-05"
-    assert exact(complex(-1.5, 2)) == "(-1.5+2j) (complex)"
-    assert exact(float("nan")) == "nan" and exact("per input") == "per input"
-    assert compact(2048.0) == "2048" and compact(0.5) == "0.5" and compact(3) == "3"
-    assert compact(2.0**53) == "9007199254740992.0"  # past 2**53 a float is not an exact int
-    assert compact(2.0**53 - 1) == "9007199254740991"
-    assert compact(complex(0, 1)) == "1j"
-    assert grouped(131072) == "131,072"
-    assert byte_size(1023) == "1,023 B"
-    assert byte_size(1536) == "1.5 KiB (1,536 B)"
-    assert byte_size(3 * 2**30, exact_count=False) == "3.0 GiB"
-    assert byte_size(2**50) == "1024.0 TiB (1,125,899,906,842,624 B)"
