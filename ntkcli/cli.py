@@ -21,6 +21,7 @@ from ntkcli.commands.models import models
 from ntkcli.commands.options import extend_signature
 from ntkcli.commands.plot import plot
 from ntkcli.commands.rule import rule
+from ntkcli.commands.schema import schema
 from ntkcli.commands.validate import validate
 from ntkcli.errors import EXIT_INTERNAL, EXIT_USAGE, NtkcliError
 
@@ -96,7 +97,7 @@ def main_options(
     """ntkcli: RoPE resolution inspector and validator for vLLM."""
 
 
-COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate, rule]
+COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate, rule, schema]
 SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut off
     "inspect": "What vLLM resolves for one model.",
     "models": "The config snapshots bundled with ntkcli.",
@@ -105,6 +106,7 @@ SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut 
     "plot": "θ' against the served length; wavelengths.",
     "validate": "Check configs for RoPE sharp edges (CI).",
     "rule": "Explain a validation rule (R01 to T03).",
+    "schema": "JSON Schema of a command's --format json.",
 }
 GUARDED = {command.__name__: guarded(command) for command in COMMANDS}
 for _name, _command in GUARDED.items():

@@ -217,9 +217,10 @@ def emit(renderable: RenderableType) -> None:
 
 
 def _finite(value: Any) -> Any:
-    """inf and NaN have no JSON spelling: they are written as the strings "inf", "-inf", "nan",
-    as complex bases already are (an absurd input can overflow any number on the way)."""
-    if isinstance(value, float) and not math.isfinite(value):
+    """inf, NaN and complex numbers have no JSON spelling: they are written as the strings "inf",
+    "-inf", "nan" and "(1+2j)" (a negative inner term gives a complex base; an absurd input can
+    overflow any number on the way). The one place that does: serializers leave numbers alone."""
+    if (isinstance(value, float) and not math.isfinite(value)) or isinstance(value, complex):
         return repr(value)
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
@@ -228,7 +229,8 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _json_text(data: Any) -> str:
+def json_text(data: Any) -> str:
+    """`data` as the JSON text `--format json` writes (see _finite)."""
     # json.dumps escapes C0 controls inside strings but not DEL, C1 or bidi controls; those can
     # only occur inside strings, where \\uXXXX is their valid JSON spelling.
     text = json.dumps(_finite(data), indent=2, allow_nan=False, ensure_ascii=False)
@@ -248,7 +250,7 @@ def emit_text(text: str) -> None:
 
 
 def emit_json(data: Any) -> None:
-    text = _json_text(data) + "\n"
+    text = json_text(data) + "\n"
     if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to write, as Rich does
         return
     _prepare_streams()

@@ -22,7 +22,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-CONFIG_FILE = "config.json"
+from ntkcli.model import CONFIG_FILE
+
 SKIP_DIRS = frozenset(
     {
         ".git",

@@ -12,18 +12,18 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ntkcli.errors import ConfigError, HubError, InputError, SourceNotFound, UsageError
-from ntkcli.model import RawConfig, Source
+from ntkcli.fields import json_field
+from ntkcli.model import CONFIG_FILE, RawConfig, Source
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-CONFIG_FILE = "config.json"
 # SPEC §2: vLLM looks for these, first found wins.
 ST_FILES = (
     "sentence_bert_config.json",
@@ -49,6 +49,28 @@ class HubOptions:
     refresh: bool = False  # skip the cache and ask the Hub
     timeout: float = 10.0
     bundled: bool = False  # use the bundled snapshot, no cache, no network
+
+
+@dataclass(frozen=True)
+class BundledSnapshot:
+    """One bundled snapshot, as `ntkcli models --format json` lists it: its snapshot.json, the
+    other revisions bundled and whether a sentence-transformers file is."""
+
+    model: str = field(metadata=json_field(description="The Hub id."))
+    kind: Literal["real", "reconstructed"] = field(
+        metadata=json_field(description="real: a byte-exact copy; reconstructed: rebuilt.")
+    )
+    revision: str | None = field(metadata=json_field(description="Its commit, when known."))
+    source: str = field(metadata=json_field(description="Where it was taken from."))
+    notes: str
+    sha256: Mapping[str, str] = field(metadata=json_field(description="File → its SHA-256."))
+    revisions: tuple[str, ...] = field(
+        metadata=json_field(description="Other revisions bundled (commit shas).")
+    )
+    has_sentence_transformers: bool
+    revision_notes: Mapping[str, str] | None = field(
+        default=None, metadata=json_field(omit="if_none", description="Revision → what it is.")
+    )
 
 
 # -- parsing -------------------------------------------------------------------------------------

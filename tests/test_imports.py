@@ -57,6 +57,10 @@ def imported(*args: str) -> list[str]:
             *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
             *("--max-trained-positions", "2048", "--lengths", "512..8192"),
         ],
+        ["models", "--format", "json"],
+        ["schema", "inspect"],
+        ["schema", "diff"],
+        ["schema", "compare"],
     ],
 )
 def test_light_commands_import_no_heavy_module(args: list[str]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ntkcli.console import json_text
 from ntkcli.errors import NtkcliError
 from ntkcli.model import RawConfig, Request, Source
 from ntkcli.rope import ntk
@@ -144,7 +145,7 @@ def test_pipeline_never_crashes(config: dict[str, Any], request: Request) -> Non
     except NtkcliError as exc:
         assert exc.message and "\n" not in exc.message
         return
-    text = json.dumps(to_json(result), allow_nan=False)  # always valid JSON
+    text = json_text(to_json(result))  # always valid JSON (as --format json writes it)
     assert json.loads(text)["model"] == "m"
     if result.rotary is not None and result.rotary.cache_rows is not None:
         assert result.rotary.cache_rows >= 0

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from conftest import cli_json
 
+from ntkcli import numbers
 from ntkcli.checks import common
 from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.rope import ntk
@@ -171,7 +172,7 @@ def test_number(value: object, expected: float | None) -> None:
         (-2.0, "-2"),
         (2.5, "2.5"),
         (3, "3"),
-        (None, "None"),
+        (None, "—"),
         (3108.2236667168813, "3108.2236667168813"),
         (float(2**53), "9007199254740992.0"),
         (float(2**53 - 1), "9007199254740991"),
@@ -180,8 +181,61 @@ def test_number(value: object, expected: float | None) -> None:
         (complex(-1.5, 2.0), "(-1.5+2j)"),
     ],
 )
-def test_fmt(value: object, text: str) -> None:
-    assert common.fmt(value) == text  # type: ignore[arg-type]
+def test_compact(value: object, text: str) -> None:
+    assert numbers.compact(value) == text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "—"),
+        (10000.0, "10000.0"),
+        (1e-05, "1e-05"),
+        (131072, "131072"),
+        (complex(-1.5, 2.0), "(-1.5+2j) (complex)"),
+        (math.nan, "nan"),
+        ("per input", "per input"),
+    ],
+)
+def test_exact(value: object, text: str) -> None:
+    assert numbers.exact(value) == text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "—"),
+        (0, "0"),
+        (131072, "131,072"),
+        (-1024, "-1,024"),
+    ],
+)
+def test_grouped(value: int | None, text: str) -> None:
+    assert numbers.grouped(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "exact_count", "text"),
+    [
+        (None, True, "—"),
+        (0, True, "0 B"),
+        (1023, True, "1,023 B"),
+        (1024, True, "1.0 KiB (1,024 B)"),
+        (1536, True, "1.5 KiB (1,536 B)"),
+        (1536, False, "1.5 KiB"),
+        (1024**2 - 1, True, "1024.0 KiB (1,048,575 B)"),
+        (1024**2, False, "1.0 MiB"),
+        (3 * 1024**3, False, "3.0 GiB"),
+        (1024**4, False, "1.0 TiB"),
+        (1024**5, True, "1024.0 TiB (1,125,899,906,842,624 B)"),
+    ],
+)
+def test_byte_size(value: int | None, exact_count: bool, text: str) -> None:
+    assert numbers.byte_size(value, exact_count) == text
+
+
+def test_byte_size_shows_the_exact_count_by_default() -> None:
+    assert numbers.byte_size(1536) == "1.5 KiB (1,536 B)"
 
 
 def test_overrides_json() -> None:

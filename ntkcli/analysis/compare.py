@@ -36,6 +36,7 @@ from ntkcli.engines.reference import (
     transformers_view,
 )
 from ntkcli.errors import EXIT_INPUT, EXIT_OK, NtkcliError
+from ntkcli.fields import INTERNAL, Prop, json_field
 from ntkcli.model import MAX_ROTARY_DIM, Base, RawConfig, Request, Resolution, Source
 from ntkcli.references.transformers_rope import dynamic_base
 from ntkcli.rope import ntk
@@ -56,16 +57,16 @@ Track = Callable[[Sequence[str]], Iterable[str]]
 class RuntimeColumn:
     """What one runtime rotates an input of `input_len` tokens with."""
 
-    runtime: str  # "vllm_new" | "vllm_old" | "transformers" | "nomic"
-    input_len: int  # tokens in the input
-    scaled_base: Base | None  # θ' (θ for runtimes that do not rescale); None when unknown
+    runtime: str = field(metadata=INTERNAL)  # "vllm_new" | "vllm_old" | "transformers" | "nomic"
+    input_len: int = field(metadata=json_field(unit="tokens"))  # tokens in the input
+    scaled_base: Base | None = field(metadata=json_field(description="θ' (θ: no rescaling)."))
     allowed: bool  # vLLM serves it (no refusal, input ≤ max_model_len); references always True
-    cache_rows: int | None  # cos/sin cache rows; None when there is no cache (transformers)
+    cache_rows: int | None = field(metadata=json_field(unit="tokens"))  # None: no cache
     rotary_dim: int | None  # d
     rope: str  # what rotates: the vLLM class, "dynamic NTK", "plain RoPE"
     scaled: bool  # True when θ' comes from a dynamic-NTK formula in force for this input
     status: str = "ok"  # vLLM: allowed | refused | rejected | past cache end | garbage θ'
-    max_model_len: int | None = None  # vLLM only: the server's max_model_len (None: refused)
+    max_model_len: int | None = field(default=None, metadata=json_field(unit="tokens"))  # vLLM
     refusal: str | None = None  # vLLM only: "ValueError: …" when vLLM would refuse
     note: str | None = None  # past the cache end, reference failures, capture checks
 
@@ -75,10 +76,10 @@ class Divergence:
     """How far vLLM new's rotation is from the reference runtime's, over positions < `positions`."""
 
     reference: str  # "nomic" | "transformers"
-    positions: int  # positions 0 … positions − 1 are compared
-    reference_base: Base | None  # the reference θ'
+    positions: int = field(metadata=json_field(unit="tokens"))  # positions 0 … positions − 1
+    reference_base: Base | None = field(metadata=json_field("reference_scaled_base"))
     relative_base: float | None  # (θ'_vLLM new − θ'_ref) / θ'_ref
-    max_angle: float | None  # max |Δangle| in radians
+    max_angle: float | None = field(metadata=json_field("max_angle_rad", unit="radians"))
     reason: str | None = None  # why the values are n/a, or how the reference θ' was obtained
 
 
@@ -94,7 +95,7 @@ class Runtimes:
 class ShortInput:
     """SPEC R05: a K-token input on the server started with max_model_len = N."""
 
-    length: int  # K
+    length: int = field(metadata=json_field("len", unit="tokens"))  # K
     runtimes: Runtimes
     divergence: Divergence
 
@@ -104,16 +105,16 @@ class EngineAt:
     """One engine at one length: its result (all lengths) and its divergence from the
     reference runtime for an input of this length (the tokens it really uses)."""
 
-    result: EngineResult
-    length: int
-    max_angle: float | None  # radians, over positions < tokens used; None when n/a
-    reason: str | None = None
+    result: EngineResult = field(metadata=json_field(flatten=True))
+    length: int = field(metadata=INTERNAL)
+    max_angle: float | None = field(metadata=json_field("divergence_rad", unit="radians"))
+    reason: str | None = field(default=None, metadata=json_field("divergence_reason"))
 
 
 @dataclass(frozen=True)
 class CompareRow:
     model: str
-    length: int  # N: max_model_len and the input length
+    length: int = field(metadata=json_field("len", unit="tokens"))  # N: max_model_len, input
     runtimes: Runtimes
     reference: str  # "nomic" | "transformers"
     divergence: Divergence
@@ -123,16 +124,16 @@ class CompareRow:
 
 @dataclass(frozen=True)
 class ModelComparison:
-    model: str
-    source: Source
+    model: str = field(metadata=INTERNAL)
+    source: Source = field(metadata=json_field(attr="kind"))
     model_type: str
     rope_type: str  # vLLM new's normalised rope_type
-    theta: float | None  # θ as the config gives it
-    rotary_dim: int | None  # d, vLLM new
-    reference: str
+    theta: float | None = field(metadata=INTERNAL)  # θ as the config gives it
+    rotary_dim: int | None = field(metadata=INTERNAL)  # d, vLLM new
+    reference: str = field(metadata=INTERNAL)
     notes: tuple[str, ...]
-    rows: tuple[CompareRow, ...]
-    engines: tuple[EngineResult, ...] = ()
+    rows: tuple[CompareRow, ...] = field(metadata=INTERNAL)
+    engines: tuple[EngineResult, ...] = field(default=(), metadata=INTERNAL)
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,16 @@ class Unreadable:
     """An input that could not be loaded or compared (as validate reports it): the run goes on
     with the others and exits 3 at the end."""
 
-    model: str  # the input as given
-    message: str
-    hint: str | None = None
+    model: str = field(
+        metadata=json_field(
+            description="the input as given",
+            props=(Prop("input", "model", description="the input as given"),),
+        )
+    )
+    message: str = field(metadata=json_field(group="error", description="what went wrong"))
+    hint: str | None = field(
+        default=None, metadata=json_field(group="error", description="what to do about it")
+    )
 
 
 @dataclass(frozen=True)

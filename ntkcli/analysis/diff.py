@@ -19,10 +19,11 @@ import importlib
 import importlib.util
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ntkcli.errors import NtkcliError, UsageError
+from ntkcli.fields import Prop, json_field
 from ntkcli.model import (
     DEFAULT_MAX_BYTES,
     MAX_LENGTH,
@@ -35,6 +36,7 @@ from ntkcli.model import (
     Rotary,
     VllmLine,
 )
+from ntkcli.numbers import compact
 from ntkcli.rope.cache import (
     DIFF_TOLERANCE,
     SUPPORTED_DTYPES,
@@ -79,23 +81,69 @@ class Formula:
     explanation: str | None = None  # what an unusual inner term does (≤ 0, < 1)
 
 
+# The rotary numbers each side of `diff --format json` shows.
+SIDE_ROTARY_KEYS = (
+    "rope_class",
+    "base",
+    "factor",
+    "head_size",
+    "rotary_dim",
+    "max_position",
+    "max_trained_positions",
+    "inner_term",
+    "exponent",
+    "scaled_base",
+    "cache_shape",
+    "cache_dtype",
+)
+
+
 @dataclass(frozen=True)
 class Side:
     """One vLLM version's result."""
 
-    line: VllmLine
-    rotary: Rotary | None
+    line: VllmLine = field(metadata=json_field("vllm"))
+    rotary: Rotary | None = field(metadata=json_field(flatten=True, keys=SIDE_ROTARY_KEYS))
     formula: Formula | None
-    resolution: Resolution | None = None  # model mode only
-    cache: CacheStats | None = None  # the real torch cache's properties, when computed
-    cache_note: str | None = None  # why the cache was not computed
+    # model mode only
+    resolution: Resolution | None = field(
+        default=None,
+        metadata=json_field(
+            omit="always",
+            props_if_set=True,
+            props=(
+                Prop("max_model_len", "max_model_len", unit="tokens"),
+                Prop("requested_max_model_len", "resolution.requested_len", unit="tokens"),
+                Prop(
+                    "positions_past_cache_end",
+                    "positions_past_cache",
+                    unit="tokens",
+                    description="Served positions that index past the cache end.",
+                ),
+                Prop("refusal", "refusal", keys=("error", "message", "step")),
+            ),
+        ),
+    )
+    # the real torch cache's properties, when computed
+    cache: CacheStats | None = field(default=None, metadata=json_field(flatten=True))
+    cache_note: str | None = field(  # why the cache was not computed
+        default=None,
+        metadata=json_field(props=(Prop("cache_computed", "cache_computed"),)),
+    )
+
+    @property
+    def cache_computed(self) -> bool:
+        """True when the real torch cache was computed."""
+        return self.cache is not None
 
     @property
     def refusal(self) -> Refusal | None:
+        """Model mode: the exception vLLM would stop with."""
         return None if self.resolution is None else self.resolution.refusal
 
     @property
     def max_model_len(self) -> int | None:
+        """Model mode: what vLLM serves (null: it refuses)."""
         return None if self.resolution is None else self.resolution.max_model_len
 
     @property
@@ -119,8 +167,10 @@ class Side:
 class Memory:
     """The budget check, made before any tensor exists (ntkcli.rope.cache.whole_cache_bytes)."""
 
-    budget: int
-    estimated: int | None  # bytes vLLM needs to build the caches to compute; None: none to build
+    budget: int = field(metadata=json_field("budget_bytes", unit="bytes"))
+    estimated: int | None = field(  # bytes vLLM needs to build the caches; None: none to build
+        metadata=json_field("estimated_bytes", unit="bytes")
+    )
     computed: bool
 
 
@@ -128,16 +178,21 @@ class Memory:
 class DiffResult:
     mode: DiffMode
     model: str | None
-    length: int | None  # the served length of a --lengths row
+    length: int | None = field(  # the served length of a --lengths row
+        metadata=json_field("len", omit="if_none", unit="tokens")
+    )
     old: Side
     new: Side
-    delta: CacheDelta | None
-    delta_note: str | None
+    delta: CacheDelta | None = field(metadata=json_field("comparison"))
+    delta_note: str | None = field(
+        metadata=json_field("comparison_note", props=(Prop("differs", "differs"),))
+    )
     differences: tuple[str, ...]  # names of the fields where old and new differ
     memory: Memory
 
     @property
     def differs(self) -> bool:
+        """True when old and new differ."""
         return bool(self.differences)
 
 
@@ -237,19 +292,6 @@ def check_max_bytes(value: int) -> int:
 # --- formulas ----------------------------------------------------------------------------------
 
 
-def _n(value: float | int) -> str:
-    """Integral floats without '.0' (2048, not 2048.0); others at full precision."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
-
-
-def _b(value: Base | None) -> str:
-    if value is None:
-        return "—"
-    return repr(value) if isinstance(value, complex) else _n(value)
-
-
 def _explain(inner: float, base: float, scaled: Base | None) -> str | None:
     if inner == 0:
         return (
@@ -258,13 +300,15 @@ def _explain(inner: float, base: float, scaled: Base | None) -> str | None:
         )
     if inner < 0:
         return (
-            f"inner term {_n(inner)} < 0: Python's negative ** fractional power is complex, "
-            f"θ' = {_b(scaled)}; torch keeps the cache complex and the cast to the model dtype "
+            f"inner term {compact(inner)} < 0: Python's negative ** fractional power is complex, "
+            f"θ' = {compact(scaled)}; torch keeps the cache complex and the cast to the model "
+            "dtype "
             "drops the imaginary part (one UserWarning), leaving cosh-like garbage"
         )
     if inner < 1:
         return (
-            f"inner term {_n(inner)} < 1: θ' shrinks below θ = {_n(base)} (see `ntkcli rule R02`)"
+            f"inner term {compact(inner)} < 1: θ' shrinks below θ = {compact(base)} "
+            "(see `ntkcli rule R02`)"
         )
     return None
 
@@ -275,19 +319,20 @@ def dynamic_formula(rot: Rotary, line: VllmLine) -> Formula:
     theta, alpha, d, big_l = rot.base, rot.factor, rot.rotary_dim, rot.max_position
     exponent = f"{d}/{d - 2}"
     power = f"^({exponent})"
-    inner = _n(rot.inner) if rot.inner >= 0 else f"({_n(rot.inner)})"
-    evaluated = f"= {_n(theta)} · {inner}^{_b(rot.exponent)} = {rot.scaled_base!r}"
+    inner = compact(rot.inner) if rot.inner >= 0 else f"({compact(rot.inner)})"
+    evaluated = f"= {compact(theta)} · {inner}^{compact(rot.exponent)} = {rot.scaled_base!r}"
     if line == "old":
         symbolic = "θ' = θ · (α·(L·α)/L − (α − 1))^(d/(d − 2)),  inner = α² − α + 1, never L"
         substituted = (
-            f"θ' = {_n(theta)} · ({_n(alpha)}·({big_l}·{_n(alpha)})/{big_l} − "
-            f"({_n(alpha)} − 1)){power}"
+            f"θ' = {compact(theta)} · ({compact(alpha)}·({big_l}·{compact(alpha)})/{big_l} − "
+            f"({compact(alpha)} − 1)){power}"
         )
-        rows = f"rows = ceil(L·α) = ceil({big_l}·{_n(alpha)}) = {rot.cache_rows}"
+        rows = f"rows = ceil(L·α) = ceil({big_l}·{compact(alpha)}) = {rot.cache_rows}"
     else:
         big_t = rot.trained_positions
         symbolic = "θ' = θ · (α·L/T − (α − 1))^(d/(d − 2))"
-        substituted = f"θ' = {_n(theta)} · ({_n(alpha)}·{big_l}/{big_t} − ({_n(alpha)} − 1)){power}"
+        a = compact(alpha)
+        substituted = f"θ' = {compact(theta)} · ({a}·{big_l}/{big_t} − ({a} − 1)){power}"
         rows = f"rows = L = {rot.cache_rows}"
     explanation = _explain(rot.inner, theta, rot.scaled_base)
     return Formula(symbolic, substituted, evaluated, rows, explanation)
@@ -297,8 +342,8 @@ def plain_formula(rot: Rotary) -> Formula:
     rows = "rows = L" if rot.cache_rows == rot.max_position else "rows"
     return Formula(
         symbolic=f"θ' = θ ({rot.rope_class}: the dynamic-NTK formula does not apply)",
-        substituted=f"θ' = {_b(rot.base)}",
-        evaluated=f"= {_b(rot.scaled_base)}",
+        substituted=f"θ' = {compact(rot.base)}",
+        evaluated=f"= {compact(rot.scaled_base)}",
         rows=f"{rows} = {rot.cache_rows if rot.cache_rows is not None else '— (not modelled)'}",
     )
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ntkcli.engines.base import Engine, EngineRequest, EngineResult, LengthResult
 from ntkcli.engines.reference import Reference, ReferenceRequest, reference, transformers_major
+from ntkcli.fields import INTERNAL, Prop, json_field
 from ntkcli.model import (
     DEFAULT_POINTS,
     MAX_LENGTH,
@@ -59,21 +60,24 @@ class LengthSpec:
 class BasePoint:
     """θ' of one runtime at one length (L for vLLM, N for the reference)."""
 
-    length: int
-    base: Base | None  # exactly as computed: float, complex, or None
+    length: int = field(metadata=json_field(unit="tokens"))
+    base: Base | None = field(  # exactly as computed: float, complex, or None
+        metadata=json_field("scaled_base_exact", props=(Prop("scaled_base", "plottable"),))
+    )
     status: Status
-    inner: float | None  # the dynamic-NTK inner term, when the formula applied
+    inner: float | None = field(metadata=json_field("inner_term"))  # dynamic-NTK inner term
     allowed: bool  # vLLM accepts this max_model_len (always True for the reference)
     refusal: str | None  # "ValueError: …" when vLLM would refuse
 
     @property
     def plottable(self) -> float | None:
+        """θ' when it is a finite positive real, else null (a gap in the chart)."""
         return self.base if self.status == "ok" and isinstance(self.base, float) else None
 
 
 @dataclass(frozen=True)
 class Series:
-    key: SeriesKey | str  # engine series (--engine): "NAME@VERSION"
+    key: SeriesKey | str = field(metadata=INTERNAL)  # engine series (--engine): "NAME@VERSION"
     label: str
     description: str  # which class / code path, θ, α, T
     points: tuple[BasePoint, ...]
@@ -84,12 +88,12 @@ class Wavelengths:
     """2π/inv_freq_i, i = 0 … d/2−1, in float64 (inv_freq_i = 1/θ'^(2i/d)); None when θ' is not
     a positive real (then vLLM's inv_freq is [1, inf, …] or complex: no wavelength exists)."""
 
-    key: SeriesKey
+    key: SeriesKey = field(metadata=INTERNAL)
     label: str
-    base: Base | None
+    base: Base | None = field(metadata=json_field("scaled_base"))
     status: Status
     rotary_dim: int | None
-    values: tuple[float, ...] | None
+    values: tuple[float, ...] | None = field(metadata=json_field("wavelengths", unit="tokens"))
     allowed: bool = True  # vLLM accepts max_model_len = the chosen length
 
 
@@ -100,16 +104,21 @@ class PlotData:
     base: float | None  # θ as vLLM's get_rope sees it (new, default length)
     factor: float | None  # α of vLLM's rope parameters, when dynamic
     rotary_dim: int | None
-    trained_length: int | None  # T (Nomic) or the original max_position_embeddings
+    trained_length: int | None = field(metadata=json_field(unit="tokens"))  # T, or original L
     trained_length_from: str | None
-    zero_crossing: float | None  # T·(α−1)/α for vLLM new, when there is one (> 0)
+    zero_crossing: float | None = field(metadata=json_field(unit="tokens"))  # T·(α−1)/α, new
     default_max_model_len: Mapping[str, int | None]  # "new"/"old" → None when vLLM refuses
-    lengths: tuple[int, ...]
-    series: tuple[Series, ...]
-    at: int
-    wavelengths: tuple[Wavelengths, ...]
+    lengths: tuple[int, ...] = field(metadata=json_field(unit="tokens"))
+    series: tuple[Series, ...] = field(metadata=json_field(mapping="key"))
+    at: int = field(metadata=json_field(group="wavelengths", unit="tokens"))
+    wavelengths: tuple[Wavelengths, ...] = field(
+        metadata=json_field("series", group="wavelengths", mapping="key")
+    )
     notes: tuple[str, ...]
-    engines: tuple[Series, ...] = ()  # --engine: each engine's θ' per input length
+    engines: tuple[Series, ...] = field(
+        default=(),
+        metadata=json_field(mapping="key", description="--engine: each engine's θ' per length"),
+    )
 
 
 # -- lengths ------------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ at the end), so one broken file never hides the others' findings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ntkcli import checks, discover, sources
 from ntkcli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, NtkcliError
+from ntkcli.fields import Prop, json_field
 from ntkcli.model import Finding, RawConfig, Request, Resolution
 from ntkcli.references import transformers_validate
 from ntkcli.sources import HubOptions
@@ -21,18 +22,38 @@ from ntkcli.vllm.pipeline import resolve
 
 @dataclass(frozen=True)
 class Unreadable:
-    message: str
+    message: str = field(metadata=json_field(description="Why the input could not be read."))
     hint: str | None
 
 
 @dataclass(frozen=True)
 class InputResult:
     model: str  # readable name (Hub id, path, or org/name for an HF cache snapshot)
-    given: str  # the command-line input it came from
-    resolution: Resolution | None  # None when unreadable
+    given: str = field(  # the command-line input it came from
+        metadata=json_field("input", description="The command-line input it came from.")
+    )
+    # None when unreadable; when readable, its keys are written beside these (serialize.validate)
+    resolution: Resolution | None = field(
+        metadata=json_field(
+            omit="always",
+            props=(
+                Prop(
+                    "max_model_len",
+                    "resolution.max_model_len",
+                    unit="tokens",
+                    description="What vLLM serves; null: it refuses or the input is unreadable.",
+                ),
+            ),
+        )
+    )
     findings: tuple[Finding, ...] = ()  # after --ignore
-    ignored: int = 0  # findings dropped by --ignore / settings
-    error: Unreadable | None = None
+    ignored: int = field(  # findings dropped by --ignore / settings
+        default=0,
+        metadata=json_field("ignored_findings", description="Findings dropped by --ignore."),
+    )
+    error: Unreadable | None = field(
+        default=None, metadata=json_field(description="Null unless the input was unreadable.")
+    )
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ntkcli.model import Base, Resolution
+from ntkcli.model import Resolution
 from ntkcli.vllm.rope_params import primary_layer
 
 
@@ -21,13 +21,6 @@ def number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
-
-
-def fmt(value: Base | float | int | None) -> str:
-    """Numbers at full precision (repr), ints without a trailing .0."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return repr(value)
 
 
 def overrides_json(value: Mapping[str, Any]) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
-from ntkcli.checks.common import fmt, overrides_json
+from ntkcli.checks.common import overrides_json
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import Resolution
+from ntkcli.numbers import compact
 
 # key → what the model's own (remote) code does with it. vLLM builds RoPE from
 # rope_scaling/rope_parameters only (§3), so none of these reach get_rope.
@@ -24,8 +25,8 @@ def custom_scaling_keys(r: Resolution) -> Iterator[Issue]:
         return  # rotary_scaling_factor on Nomic configs is R04
     rot = r.rotary
     built = (
-        f"vLLM builds {rot.rope_class} with θ {fmt(rot.base)} and max_model_len "
-        f"{fmt(r.max_model_len)}"
+        f"vLLM builds {rot.rope_class} with θ {compact(rot.base)} and max_model_len "
+        f"{compact(r.max_model_len)}"
         if rot is not None
         else "vLLM ignores it"
     )
@@ -40,7 +41,7 @@ def custom_scaling_keys(r: Resolution) -> Iterator[Issue]:
                 "rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": base}
             }
             hint = (
-                f"serve ≤ {fmt(r.max_model_len)} tokens as trained, or opt in to vLLM's own "
+                f"serve ≤ {compact(r.max_model_len)} tokens as trained, or opt in to vLLM's own "
                 f"scaling with {overrides_json(override)} (then check R03/R05)"
             )
         yield Issue(f"{key}={json.dumps(value)} ({meaning}) is not read by vLLM: {built}", hint)

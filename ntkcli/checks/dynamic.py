@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ntkcli.checks.common import fmt, is_new, number, params
+from ntkcli.checks.common import is_new, number, params
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import Resolution, Rotary
+from ntkcli.numbers import compact
 from ntkcli.rope import ntk
 
 
@@ -28,8 +29,8 @@ def _new_dynamic(r: Resolution) -> Rotary | None:
 def _inner_text(rot: Rotary) -> str:
     assert rot.factor is not None and rot.trained_positions is not None
     return (
-        f"inner term α·L/T − (α − 1) = {fmt(rot.factor)}·{rot.max_position}/"
-        f"{rot.trained_positions} − {fmt(rot.factor - 1)} = {fmt(rot.inner)}"
+        f"inner term α·L/T − (α − 1) = {compact(rot.factor)}·{rot.max_position}/"
+        f"{rot.trained_positions} − {compact(rot.factor - 1)} = {compact(rot.inner)}"
     )
 
 
@@ -40,14 +41,14 @@ def zero_or_complex_base(r: Resolution) -> Iterator[Issue]:
         return
     assert rot.factor is not None and rot.trained_positions is not None
     consequence = (
-        f"θ' = {fmt(rot.scaled_base)}: inv_freq is [1, inf, …] and the cos/sin cache is NaN/Inf"
+        f"θ' = {compact(rot.scaled_base)}: inv_freq is [1, inf, …] and the cos/sin cache is NaN/Inf"
         if rot.inner == 0
-        else f"θ' = {fmt(rot.scaled_base)} is complex: its imaginary part is dropped and the "
+        else f"θ' = {compact(rot.scaled_base)} is complex: its imaginary part is dropped and the "
         "cache holds garbage up to ~1e38"
     )
     if rot.factor > 1:
         crossing = ntk.zero_crossing(rot.factor, rot.trained_positions)
-        raise_to = f"raise --max-model-len above T·(α − 1)/α = {fmt(crossing)} (at L = T = "
+        raise_to = f"raise --max-model-len above T·(α − 1)/α = {compact(crossing)} (at L = T = "
         raise_to += f"{rot.trained_positions}, θ' = θ)"
     else:
         raise_to = f"raise --max-model-len to T = {rot.trained_positions}"
@@ -63,7 +64,7 @@ def shrinking_base(r: Resolution) -> Iterator[Issue]:
     if rot is None or rot.inner is None or not 0 < rot.inner < 1:
         return
     yield Issue(
-        f"{_inner_text(rot)} < 1: θ' = {fmt(rot.scaled_base)} is below θ = {fmt(rot.base)} "
+        f"{_inner_text(rot)} < 1: θ' = {compact(rot.scaled_base)} is below θ = {compact(rot.base)} "
         f"because the served length L = {rot.max_position} is below the trained length "
         f"T = {rot.trained_positions}",
         f"serve at least T: --max-model-len {rot.trained_positions} (θ' = θ there), "
@@ -79,8 +80,9 @@ def base_depends_on_max_model_len(r: Resolution) -> Iterator[Issue]:
     if rot is None or r.nomic is None:
         return
     yield Issue(
-        f"θ' = {fmt(rot.scaled_base)} is computed once from max_model_len L = {rot.max_position} "
-        f"(θ {fmt(rot.base)}, α {fmt(rot.factor)}, T {rot.trained_positions}): the same short "
+        f"θ' = {compact(rot.scaled_base)} is computed once from max_model_len "
+        f"L = {rot.max_position} (θ {compact(rot.base)}, α {compact(rot.factor)}, "
+        f"T {rot.trained_positions}): the same short "
         "input embeds differently at another --max-model-len, while the model's own code scales "
         f"per sequence, and only sequences longer than T",
         (
@@ -103,13 +105,15 @@ def factor_below_one(r: Resolution) -> Iterator[Issue]:
     factor = number(p.get("factor"))
     if p.get("rope_type") != "dynamic" or factor is None or not 0 < factor < 1:
         return
-    parts = [f"dynamic factor α = {fmt(factor)} < 1 shrinks what it should stretch"]
+    parts = [f"dynamic factor α = {compact(factor)} < 1 shrinks what it should stretch"]
     d = r.derived
     if d is not None and d.factor_applied and d.config_value is not None:
-        parts.append(f"the derived length becomes {d.config_value}·{fmt(factor)} = {fmt(d.value)}")
+        parts.append(
+            f"the derived length becomes {d.config_value}·{compact(factor)} = {compact(d.value)}"
+        )
     rot = r.rotary
     if rot is not None and rot.dynamic_formula:
-        parts.append(f"θ' = {fmt(rot.scaled_base)} (θ = {fmt(rot.base)})")
+        parts.append(f"θ' = {compact(rot.scaled_base)} (θ = {compact(rot.base)})")
         if rot.cache_rows is not None and rot.cache_rows < rot.max_position:
             parts.append(f"cache {rot.cache_rows} rows for L = {rot.max_position}")
     yield Issue(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ntkcli.checks.common import fmt, number, params
+from ntkcli.checks.common import number, params
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import Resolution
+from ntkcli.numbers import compact
 
 
 @rule("R11", "error", "invalid RoPE geometry (rotary dim, factor, θ, partial factor)")
@@ -16,7 +17,7 @@ def invalid_geometry(r: Resolution) -> Iterator[Issue]:
     partial = number(p.get("partial_rotary_factor"))
     if not p.get("rope_dim") and partial is not None and not 0 < partial <= 1:
         yield Issue(
-            f"partial_rotary_factor = {fmt(partial)} is outside (0, 1]: vLLM's get_rope raises "
+            f"partial_rotary_factor = {compact(partial)} is outside (0, 1]: vLLM's get_rope raises "
             "ValueError",
             "set partial_rotary_factor (rotary_pct / rotary_emb_fraction) to a value in (0, 1]",
         )
@@ -38,13 +39,13 @@ def invalid_geometry(r: Resolution) -> Iterator[Issue]:
     factor = number(p.get("factor"))
     if factor is not None and factor <= 0:
         yield Issue(
-            f"rope factor α = {fmt(factor)} ≤ 0: the derived length becomes "
-            f"{fmt(r.derived.value) if r.derived else '≤ 0'} and the scaling formulas break",
+            f"rope factor α = {compact(factor)} ≤ 0: the derived length becomes "
+            f"{compact(r.derived.value) if r.derived else '≤ 0'} and the scaling formulas break",
             "set rope_parameters.factor ≥ 1 (1.0 means no scaling)",
         )
     base = rot.base if rot is not None else number(p.get("rope_theta"))
     if base is not None and base <= 0:
         yield Issue(
-            f"θ = {fmt(base)} ≤ 0: inv_freq = 1/θ^(2i/d) is not a real frequency",
+            f"θ = {compact(base)} ≤ 0: inv_freq = 1/θ^(2i/d) is not a real frequency",
             "set rope_theta (rotary_emb_base) to a positive base such as 10000",
         )

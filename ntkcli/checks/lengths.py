@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ntkcli.checks.common import fmt, number
+from ntkcli.checks.common import number
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import DerivedLength, Resolution
+from ntkcli.numbers import compact
 from ntkcli.vllm.nomic import STEP as NOMIC_STEP
 
 
@@ -31,7 +32,7 @@ def positions_past_cache(r: Resolution) -> Iterator[Issue]:
         why = (
             f"; vLLM ≥ 0.22 builds the dynamic class for the config's max_position_embeddings "
             f"{rot.max_position} with T = L, so θ' = θ (NTK off), while the allowed length is "
-            f"still multiplied by α = {fmt(rot.factor)}"
+            f"still multiplied by α = {compact(rot.factor)}"
         )
     elif rot.rope_class == "YaRNScalingRotaryEmbedding":
         why = "; YaRN is built for original_max_position_embeddings·factor, not for L"
@@ -76,11 +77,11 @@ def st_length_wins(r: Resolution) -> Iterator[Issue]:
     if d.config_value is not None and d.config_value * d.factor != d.value:
         source = "rope original_max_position_embeddings"  # yarn, §4.1
     if d.factor_applied and d.factor != 1.0:
-        source += f" × factor {fmt(d.factor)}"
+        source += f" × factor {compact(d.factor)}"
     direction = "lowers" if d.st_length < d.value else "raises"
     yield Issue(
         f"{r.raw.st_file} max_seq_length {d.st_length} replaces (and {direction}) the derived "
-        f"length {fmt(d.value)} ({source}): vLLM's limit is {d.st_length}",
+        f"length {compact(d.value)} ({source}): vLLM's limit is {d.st_length}",
         f"edit max_seq_length in {r.raw.st_file} to change vLLM's limit; --max-model-len can "
         "only lower it",
     )
@@ -101,7 +102,7 @@ def allowed_long(r: Resolution) -> Iterator[Issue]:
     if mml is not None and served <= mml:
         return
     yield Issue(
-        f"max_model_len {served} is above the derived limit {fmt(limit.final)} "
+        f"max_model_len {served} is above the derived limit {compact(limit.final)} "
         f"({limit.key or 'fallback'}): vLLM accepts it only because "
         "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1",
         f"--max-model-len {int(limit.final)} or less, unless you have checked that the model "

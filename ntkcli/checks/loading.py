@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ntkcli.checks.common import fmt
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import Resolution, would
+from ntkcli.numbers import compact
 
 
 @rule("R20", "info", "remote config class unknown to ntkcli (best-effort answer)")
@@ -57,7 +57,7 @@ def ignored_by_native_class(r: Resolution) -> Iterator[Issue]:
         if key == "n_head" and "num_attention_heads" not in json_config and value == 12:
             continue
         yield Issue(
-            f"{key}={fmt(value)} is ignored by the native NomicBertConfig that vLLM builds "
+            f"{key}={compact(value)} is ignored by the native NomicBertConfig that vLLM builds "
             f"without --trust-remote-code: {instead}",
             "pass --trust-remote-code to use the repository's own config class (as "
             "sentence-transformers does), or set the transformers name of the key "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ntkcli.checks.common import fmt, overrides_json
+from ntkcli.checks.common import overrides_json
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.engines.reference import nomic_reference
 from ntkcli.errors import NtkcliError
 from ntkcli.model import Resolution
+from ntkcli.numbers import compact
 
 
 def _is_nomic(r: Resolution) -> bool:
@@ -32,7 +33,7 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
         t = ref.original or t
     rot = r.rotary
     built = (
-        f"vLLM builds {rot.rope_class} with θ {fmt(rot.base)}"
+        f"vLLM builds {rot.rope_class} with θ {compact(rot.base)}"
         if rot is not None
         else "vLLM does not read it"
     )
@@ -41,8 +42,8 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
         theta = int(theta)
     override = {"rope_parameters": {"rope_type": "dynamic", "factor": factor, "rope_theta": theta}}
     yield Issue(
-        f"rotary_scaling_factor={fmt(factor)} is ignored by vLLM (every version): {built}; "
-        f"Nomic's own code applies dynamic NTK (α {fmt(factor)}) to inputs longer than "
+        f"rotary_scaling_factor={compact(factor)} is ignored by vLLM (every version): {built}; "
+        f"Nomic's own code applies dynamic NTK (α {compact(factor)}) to inputs longer than "
         f"T = {t} tokens, so embeddings of long inputs differ",
         f"keep inputs ≤ {t} tokens (--max-model-len {t}) to match the model's code, or opt in "
         f"with {overrides_json(override)} (then see R05)",
@@ -56,7 +57,7 @@ def ignored_max_model_len_override(r: Resolution) -> Iterator[Issue]:
     value = r.nomic.ignored_max_model_len_override
     yield Issue(
         f"hf_overrides max_model_len={value} has no effect in vLLM ≥ 0.22: max_model_len stays "
-        f"{fmt(r.max_model_len)}",
+        f"{compact(r.max_model_len)}",
         f"use --max-model-len {value} instead of the hf_overrides key",
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ntkcli.checks.common import fmt, overrides_json, theta
+from ntkcli.checks.common import overrides_json, theta
 from ntkcli.checks.registry import Issue, rule
 from ntkcli.model import Resolution
+from ntkcli.numbers import compact
 from ntkcli.vllm.get_rope import DEFAULT_THETA
 from ntkcli.vllm.rope_params import is_nested
 
@@ -44,9 +45,9 @@ def unnormalised_rope_override(r: Resolution) -> Iterator[Issue]:
             )
         if "rope_theta" not in layer and config_theta != DEFAULT_THETA:
             fixed["rope_theta"] = config_theta
-            model_base = "has no θ" if config_theta is None else f"has θ = {fmt(config_theta)}"
+            model_base = "has no θ" if config_theta is None else f"has θ = {compact(config_theta)}"
             yield Issue(
                 f"--hf-overrides {where} has no rope_theta: get_rope falls back to θ = "
-                f"{fmt(DEFAULT_THETA)} while the model {model_base}",
+                f"{compact(DEFAULT_THETA)} while the model {model_base}",
                 f"add rope_theta: {overrides_json({'rope_parameters': fixed})}",
             )

@@ -5,10 +5,11 @@ id never changes severity from one config to the next (ruff's habit)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ntkcli.checks.engines import ENGINE_RULES
+from ntkcli.fields import json_field
 from ntkcli.model import Finding, Resolution, Severity
 
 
@@ -111,6 +112,20 @@ EXPLANATIONS: Mapping[str, str] = {
     "T03": "The transformers cross-check was asked for but could not run (transformers missing, "
     "or the config type unknown to it).",
 }
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """One rule as `ntkcli rule --format json` explains it."""
+
+    id: str = field(metadata=json_field(description="The rule id (R01 ...)."))
+    severity: Severity
+    title: str = field(metadata=json_field(description="What it catches."))
+    explanation: str = field(metadata=json_field(description="Why it matters, what to do."))
+
+
+def rule_doc(rule_id: str) -> RuleDoc:
+    return RuleDoc(rule_id, *describe(rule_id))  # type: ignore[arg-type]
 
 
 def describe(rule_id: str) -> tuple[str, str, str]:

@@ -11,6 +11,7 @@ from ntkcli.engines.registry import parse_engine
 from ntkcli.model import RawConfig, Request, Resolution
 from ntkcli.render.engine_result import engine_detail
 from ntkcli.serialize.engine_result import engine_result
+from ntkcli.serialize.generic import merged, to_json
 
 
 def engine_request(
@@ -41,7 +42,7 @@ def show_engine(
     engine, version = parse_engine(text)
     result = engine.resolve(raw, engine_request(request, lengths, transformers), version)
     if format == "json":
-        console.emit_json({"model": raw.model, **engine_result(result)})
+        console.emit_json(merged(to_json(raw, keys=("model",)), engine_result(result)))
     else:
         console.emit(engine_detail(raw.model, result))
 
@@ -57,4 +58,4 @@ def vllm_json(
 
     request = engine_request(resolution.request, lengths)
     contract = engine_result(result_from(resolution, request))
-    return {**contract, **serialized}
+    return merged(contract, serialized)

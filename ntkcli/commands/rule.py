@@ -26,7 +26,8 @@ def rule_text(rule_id: str) -> str:
 
 def rule(rule_id: RuleId = None, all: All = False, format: o.Format = "table") -> None:
     """Explain a validation rule: what it catches and what to do (--all: every rule)."""
-    from ntkcli.checks.registry import describe
+    from ntkcli.checks.registry import rule_doc
+    from ntkcli.serialize.generic import to_json
 
     known = checks.all_rule_ids()
     if all:
@@ -38,10 +39,7 @@ def rule(rule_id: RuleId = None, all: All = False, format: o.Format = "table") -
     else:
         ids = [rule_id.upper()]
     if format == "json":
-        rows = [
-            dict(zip(("severity", "title", "explanation"), describe(i), strict=True)) for i in ids
-        ]
-        console.emit_json([{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        console.emit_json(to_json([rule_doc(i) for i in ids]))
         return
     console.emit_text("\n\n".join(rule_text(i) for i in ids))
 

@@ -4,7 +4,7 @@ An `Engine` has a name, the versions it models (data) and `resolve(raw, request,
 which returns an `EngineResult`: the longest input the engine serves and which key or file gave
 it, whether it refuses the config, the RoPE it builds, and the base it uses for an input of each
 requested length (accepted, truncated or rejected). The JSON contract of `--format json` is
-this dataclass, field for field (serialize/engine_result.py).
+this dataclass, field for field (written by serialize/generic.py from the field metadata).
 
 One module per engine implements it; engines/registry.py maps names to implementations.
 Nothing here imports torch or transformers: every engine is pure Python over the config.
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from ntkcli.fields import INTERNAL, json_field
 from ntkcli.model import Base, RawConfig
 
 LengthStatus = Literal["accepted", "truncated", "rejected", "warned", "refused"]
@@ -62,10 +63,16 @@ class EngineRefusal:
 class LengthResult:
     """What the engine does with one input of `len` tokens."""
 
-    len: int
-    base: Base | str | None  # θ' in force for that input; a string when no single base applies
+    len: int = field(metadata=json_field(unit="tokens", description="The input's length."))
+    base: Base | str | None = (
+        field(  # θ' in force for that input; a string when no single base applies
+            metadata=json_field(description="θ' in force for that input (a text: no single base).")
+        )
+    )
     accepted: bool  # served (possibly truncated or with a warning)
-    tokens_used: int  # tokens that reach the model (len, or the truncation length)
+    tokens_used: int = field(  # tokens that reach the model (len, or the truncation length)
+        metadata=json_field(unit="tokens", description="Tokens that reach the model.")
+    )
     status: LengthStatus
     note: str | None = None
 
@@ -74,18 +81,25 @@ class LengthResult:
 class EngineResult:
     engine: EngineId
     config_class: ConfigClassInfo
-    max_len: int | None  # the longest input the engine serves (None: no limit of its own)
+    max_len: int | None = field(  # the longest input the engine serves (None: no limit of its own)
+        metadata=json_field(unit="tokens", description="The longest input the engine serves.")
+    )
     max_len_key: str | None  # the key or file that gave it
     refusal: EngineRefusal | None
     rope_class: str | None
-    base: float | None  # θ
-    scaled_base: Base | str | None  # θ' fixed at load; None when scaling is decided per input
-    cache_shape: tuple[int, int] | None
+    base: float | None = field(metadata=json_field(description="θ, the RoPE base."))  # θ
+    scaled_base: Base | str | None = field(  # θ' fixed at load; None when decided per input
+        metadata=json_field(description="θ' fixed at load; null when decided per input.")
+    )
+    cache_shape: tuple[int, int] | None = field(
+        metadata=json_field(description="(rows, rotated dims) of the cos/sin cache.")
+    )
     lengths: tuple[LengthResult, ...]
     scaling: str  # "fixed at load" | "per forward" | "per batch" | "none"
     evidence: str  # how the rules were obtained ("read from the source at tag v1.9.3, ...")
     notes: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)  # engine-specific keys (vLLM's own)
+    # engine-specific keys (vLLM's own)
+    extra: Mapping[str, Any] = field(default_factory=dict, metadata=INTERNAL)
 
 
 class Engine(Protocol):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,35 +9,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ntkcli.model import Base, Finding, Resolution
+from ntkcli.model import Finding, Resolution
+from ntkcli.numbers import byte_size, exact, grouped
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-
-def fmt_base(value: Base | None) -> str:
-    """Full precision (repr) so numbers can be compared with SPEC to the last digit."""
-    if value is None:
-        return "—"
-    if isinstance(value, complex):
-        return f"{value!r} (complex)"
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    return repr(value)
-
-
-def fmt_int(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
-
-
-def fmt_bytes(value: int | None) -> str:
-    if value is None:
-        return "—"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{value:,} B" if unit == "B" else f"{size:.1f} {unit} ({value:,} B)"
-        size /= 1024
-    return f"{value:,} B"
 
 
 def fmt_dict(value: Mapping[str, Any]) -> str:
@@ -88,8 +62,8 @@ def inspect_table(r: Resolution) -> RenderableType:
         [
             ("model_type", r.model_type or "—"),
             ("architectures", ", ".join(r.architectures) or "—"),
-            ("head_size", fmt_int(rot.head_size) if rot else "—"),
-            ("rotary_dim", fmt_int(rot.rotary_dim) if rot else "—"),
+            ("head_size", grouped(rot.head_size) if rot else "—"),
+            ("rotary_dim", grouped(rot.rotary_dim) if rot else "—"),
         ],
     )
     _section(
@@ -127,7 +101,7 @@ def inspect_table(r: Resolution) -> RenderableType:
     length_rows.append(
         (
             "max_model_len",
-            Text(fmt_int(r.max_model_len), style="bold")
+            Text(grouped(r.max_model_len), style="bold")
             if r.refusal is None
             else Text(r.refusal.summary, style="bold red"),
         )
@@ -137,33 +111,33 @@ def inspect_table(r: Resolution) -> RenderableType:
         built = "" if rot.built else " (not built: vLLM stops first)"
         rotary_rows: list[tuple[str, str | Text]] = [
             ("class", rot.rope_class + built),
-            ("L (max_position)", fmt_int(rot.max_position)),
-            ("θ (base)", fmt_base(rot.base)),
+            ("L (max_position)", grouped(rot.max_position)),
+            ("θ (base)", exact(rot.base)),
         ]
         if rot.dynamic_formula:
             rotary_rows += [
-                ("α (factor)", fmt_base(rot.factor)),
-                ("T", fmt_int(rot.trained_positions) if rot.trained_positions else "— (old)"),
-                ("inner term", fmt_base(rot.inner)),
+                ("α (factor)", exact(rot.factor)),
+                ("T", grouped(rot.trained_positions) if rot.trained_positions else "— (old)"),
+                ("inner term", exact(rot.inner)),
             ]
         rotary_rows += [
-            ("θ' (scaled base)", Text(fmt_base(rot.scaled_base), style="bold")),
+            ("θ' (scaled base)", Text(exact(rot.scaled_base), style="bold")),
             (
                 "cache shape",
                 " × ".join(map(str, rot.cache_shape)) if rot.cache_shape else "— (not modelled)",
             ),
-            ("cache dtype / bytes", f"{rot.dtype} / {fmt_bytes(rot.cache_bytes)}"),
+            ("cache dtype / bytes", f"{rot.dtype} / {byte_size(rot.cache_bytes)}"),
         ]
         if rot.rows_detail:
             rotary_rows.append(("cache rows", rot.rows_detail))
         if rot.mscale is not None:
-            rotary_rows.append(("mscale (cos/sin ×)", fmt_base(rot.mscale)))
+            rotary_rows.append(("mscale (cos/sin ×)", exact(rot.mscale)))
         if rot.effective_base is not None:
-            rotary_rows.append(("effective base", fmt_base(rot.effective_base)))
+            rotary_rows.append(("effective base", exact(rot.effective_base)))
         for name, layer in r.layer_rotaries[1:]:
             shape = " × ".join(map(str, layer.cache_shape)) if layer.cache_shape else "—"
             rotary_rows.append(
-                (f"{name} layers", f"{layer.rope_class}, θ {fmt_base(layer.base)}, {shape}")
+                (f"{name} layers", f"{layer.rope_class}, θ {exact(layer.base)}, {shape}")
             )
         if rot.note:
             rotary_rows.append(("note", rot.note))

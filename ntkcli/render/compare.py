@@ -18,14 +18,14 @@ from ntkcli.analysis.compare import (
     Runtimes,
 )
 from ntkcli.model import refusal_verb
-from ntkcli.render import fmt_base
+from ntkcli.numbers import exact
 from ntkcli.render.engine_result import engines_table
 
 RUNTIME_HEADERS = ("vLLM new", "vLLM old", "transformers", "Nomic's code")
 
 
 def _vllm(c: RuntimeColumn) -> Text:
-    text = Text(fmt_base(c.scaled_base) + "\n")
+    text = Text(exact(c.scaled_base) + "\n")
     text.append("—" if c.cache_rows is None else f"{c.cache_rows:,} rows")
     style = "green" if c.status == "allowed" else "bold red"
     status = c.status
@@ -38,7 +38,7 @@ def _vllm(c: RuntimeColumn) -> Text:
 def _reference(c: RuntimeColumn | None) -> Text:
     if c is None:
         return Text("—", style="dim")
-    text = Text(fmt_base(c.scaled_base))
+    text = Text(exact(c.scaled_base))
     if c.runtime == "transformers":
         text.append("\n" + ("NTK (N > max pos)" if c.scaled else "θ (N ≤ max pos)"))
         text.append("\nno cache", style="dim")
@@ -77,7 +77,7 @@ def _cells(r: Runtimes, d: Divergence) -> list[RenderableType]:
 
 def model_table(m: ModelComparison) -> RenderableType:
     title = Text(m.model, style="bold")
-    theta = "—" if m.theta is None else fmt_base(m.theta)
+    theta = exact(m.theta)
     dim = "—" if m.rotary_dim is None else str(m.rotary_dim)
     title.append(
         f"  {m.model_type or '—'} · rope {m.rope_type} · θ {theta} · d {dim}"

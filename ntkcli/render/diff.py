@@ -7,7 +7,6 @@ stacking of a wide table's cells (which reads transposed here)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from rich import box
@@ -17,21 +16,11 @@ from rich.text import Text
 
 from ntkcli.analysis.diff import CLOSED_FORM_NOTE, DIFF_TOLERANCE, DiffResult, Side
 from ntkcli.console import Fitted, fit
-from ntkcli.render import fmt_base, fmt_bytes, fmt_int
+from ntkcli.numbers import byte_size, exact, grouped
 
 SHORT_CELL = 34  # a cell line up to this long is a value that must not wrap in the wide layout
 OLD_HEADER = "old vLLM (≤ 0.21)"
 NEW_HEADER = "new vLLM (≥ 0.22)"
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "nan" if math.isnan(value) else repr(value)
-
-
-def _bytes(value: int) -> str:
-    return fmt_bytes(value).split(" (")[0]
 
 
 def _shape(s: Side) -> str:
@@ -67,10 +56,10 @@ def _abs_max(s: Side) -> Text:
     if c is None:
         return Text("—", style="dim")
     text = Text(
-        _num(c.abs_max), style="bold red" if c.abs_max > 1.0 or c.abs_max != c.abs_max else ""
+        exact(c.abs_max), style="bold red" if c.abs_max > 1.0 or c.abs_max != c.abs_max else ""
     )
     if not c.all_finite and c.finite_abs_max is not None:
-        text.append(f" (finite entries: {_num(c.finite_abs_max)})", style="dim")
+        text.append(f" (finite entries: {exact(c.finite_abs_max)})", style="dim")
     if c.imaginary_dropped:
         text.append("\nimaginary part dropped by the cast", style="yellow")
     return text
@@ -84,7 +73,7 @@ def _refusal_word(s: Side) -> str:
 def _max_len(s: Side) -> Text:
     if s.refusal is not None:
         return Text(s.refusal.summary, style="bold red")
-    return Text(fmt_int(s.max_model_len), style="bold")
+    return Text(grouped(s.max_model_len), style="bold")
 
 
 def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
@@ -98,19 +87,19 @@ def _rows(r: DiffResult) -> list[tuple[str, RenderableType, RenderableType]]:
         rows.append((label, fn(old), fn(new)))
 
     both("rotary class", lambda s: s.rotary.rope_class if s.rotary else "—")
-    both("L (max_position)", lambda s: fmt_int(s.rotary.max_position) if s.rotary else "—")
+    both("L (max_position)", lambda s: grouped(s.rotary.max_position) if s.rotary else "—")
     both(
         "T (trained)",
         lambda s: (
-            fmt_int(s.rotary.trained_positions)
+            grouped(s.rotary.trained_positions)
             if s.rotary and s.rotary.trained_positions
             else "— (no T)"
         ),
     )
-    both("θ (base)", lambda s: fmt_base(s.rotary.base) if s.rotary else "—")
-    both("α (factor)", lambda s: fmt_base(s.rotary.factor) if s.rotary else "—")
-    both("inner term", lambda s: fmt_base(s.rotary.inner) if s.rotary else "—")
-    both("θ' (scaled base)", lambda s: Text(fmt_base(s.scaled_base), style="bold"))
+    both("θ (base)", lambda s: exact(s.rotary.base) if s.rotary else "—")
+    both("α (factor)", lambda s: exact(s.rotary.factor) if s.rotary else "—")
+    both("inner term", lambda s: exact(s.rotary.inner) if s.rotary else "—")
+    both("θ' (scaled base)", lambda s: Text(exact(s.scaled_base), style="bold"))
     both("cache rows × cols", _shape_cell)
     both("cache dtype", lambda s: s.rotary.dtype if s.rotary else "—")
     if _closed_form_only(r):  # no cache values: one line under the table says how to get them
@@ -142,20 +131,20 @@ def _comparison(r: DiffResult) -> Table:
         table.add_row("cache difference", Text(f"— ({r.delta_note})", style="dim"))
     else:
         table.add_row("rows compared", f"{d.rows_compared:,} (the rows both caches have)")
-        table.add_row("max |Δcos|", _num(d.max_abs_dcos))
-        table.add_row("max |Δsin|", _num(d.max_abs_dsin))
+        table.add_row("max |Δcos|", exact(d.max_abs_dcos))
+        table.add_row("max |Δsin|", exact(d.max_abs_dsin))
         table.add_row(
             f"first position |Δ| > {d.tolerance:g}",
             "none" if d.first_position is None else f"{d.first_position:,}",
         )
     if r.memory.estimated is not None and _closed_form_only(r):
-        table.add_row("memory", f"vLLM needs ~{_bytes(r.memory.estimated)} to build the caches")
+        table.add_row("memory", f"vLLM needs ~{byte_size(r.memory.estimated)} to build the caches")
     elif r.memory.estimated is not None:
         state = "caches computed" if r.memory.computed else "caches not computed"
         table.add_row(
             "memory",
-            f"{state}: vLLM needs ~{_bytes(r.memory.estimated)} to build them "
-            f"(budget {_bytes(r.memory.budget)})",
+            f"{state}: vLLM needs ~{byte_size(r.memory.estimated, exact_count=False)} to build "
+            f"them (budget {byte_size(r.memory.budget, exact_count=False)})",
         )
     verdict = (
         Text("differ: " + ", ".join(r.differences), style="bold yellow")
@@ -253,13 +242,13 @@ def _side_parts(s: Side, model_mode: bool) -> tuple[Text, Text]:
     theta = Text()
     if model_mode and s.refusal is not None:
         theta.append(f"{_refusal_word(s)}\n", style="bold red")
-    theta.append(fmt_base(s.scaled_base), style="bold")
+    theta.append(exact(s.scaled_base), style="bold")
     cache = Text(_shape(s))
     c = s.cache
     if c is not None and not c.all_finite:
-        cache.append(f"\nnot finite (abs max {_num(c.abs_max)})", style="bold red")
+        cache.append(f"\nnot finite (abs max {exact(c.abs_max)})", style="bold red")
     elif c is not None and c.abs_max > 1.0:
-        cache.append(f"\nabs max {_num(c.abs_max)}", style="bold red")
+        cache.append(f"\nabs max {exact(c.abs_max)}", style="bold red")
     elif c is None and s.cache_note and s.cache_note != CLOSED_FORM_NOTE:
         cache.append("\nnot computed", style="dim")
     return theta, cache
@@ -291,11 +280,11 @@ def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
     ]
     for r in results:
         d = r.delta
-        dcos = "—" if d is None else _num(d.max_abs_dcos)
-        dsin = "—" if d is None else _num(d.max_abs_dsin)
+        dcos = "—" if d is None else exact(d.max_abs_dcos)
+        dsin = "—" if d is None else exact(d.max_abs_dsin)
         first_pos = "—" if d is None or d.first_position is None else f"{d.first_position:,}"
         cells: list[RenderableType] = [
-            fmt_int(r.length),
+            grouped(r.length),
             _side_cell(r.old, model_mode),
             _side_cell(r.new, model_mode),
         ]
@@ -303,7 +292,7 @@ def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
             cells += [f"{dcos}\n{dsin}", first_pos]
         table.add_row(*cells)
         table.add_section()
-        section = _pairs(Text(f"{name} {fmt_int(r.length)}", style="bold underline"))
+        section = _pairs(Text(f"{name} {grouped(r.length)}", style="bold underline"))
         for s in (r.old, r.new):
             theta, cache = _side_parts(s, model_mode)
             section.add_row(f"{s.line} θ'", theta)

@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.engines.base import EngineResult, LengthResult
-from ntkcli.model import Base, refusal_verb
-from ntkcli.render import fmt_base
+from ntkcli.model import refusal_verb
+from ntkcli.numbers import exact
 
 STATUS_MARK = {
     "accepted": "",
@@ -23,17 +23,13 @@ STATUS_MARK = {
 }
 
 
-def _base(value: Base | str | None) -> str:
-    return value if isinstance(value, str) else fmt_base(value)
-
-
 def engine_name(r: EngineResult) -> str:
     return f"{r.engine.name} {r.engine.version}"
 
 
 def _length_cell(x: LengthResult) -> Text:
     style = {"accepted": "green", "warned": "yellow", "truncated": "yellow"}.get(x.status, "red")
-    text = Text(_base(x.base) + "\n")
+    text = Text(exact(x.base) + "\n")
     label = x.status if x.status != "truncated" else f"truncated → {x.tokens_used}"
     text.append(label, style=style)
     return text
@@ -93,8 +89,8 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
             else f"{refusal_verb(r.refusal.error)}: {r.refusal.error}: {r.refusal.message}",
         ),
         ("RoPE", r.rope_class or "—"),
-        ("θ", fmt_base(r.base)),
-        ("θ' at load", _base(r.scaled_base) if r.scaled_base is not None else "per input"),
+        ("θ", exact(r.base)),
+        ("θ' at load", exact(r.scaled_base) if r.scaled_base is not None else "per input"),
         ("cache", "—" if r.cache_shape is None else f"{r.cache_shape[0]} × {r.cache_shape[1]}"),
         ("scaling", r.scaling),
     ]
@@ -102,7 +98,7 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
         table.add_row(label, value)
     for x in r.lengths:
         status = x.status if x.status != "truncated" else f"truncated to {x.tokens_used}"
-        table.add_row(f"N = {x.len}", f"{_base(x.base)}  {status}")
+        table.add_row(f"N = {x.len}", f"{exact(x.base)}  {status}")
     notes = Text()
     for note in r.notes:
         notes.append(f"note: {note}\n", style="dim")

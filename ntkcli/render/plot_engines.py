@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.analysis.plot_series import BasePoint, PlotData
-from ntkcli.render import fmt_base
+from ntkcli.numbers import exact
 
 MAX_ROWS = 24  # longer grids (a range) keep only the rows where a value changes
 
@@ -18,7 +18,7 @@ MAX_ROWS = 24  # longer grids (a range) keep only the rows where a value changes
 def _cell(p: BasePoint) -> Text:
     """θ' in full, and "not served" when the engine rejects or refuses that input (why: JSON)."""
     text = Text(
-        fmt_base(p.base) if p.base is not None else p.status,
+        exact(p.base) if p.base is not None else p.status,
         style="" if p.base is not None else "dim",
     )
     if not p.allowed:

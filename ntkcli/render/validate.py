@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.analysis.validate import InputResult, Report
-from ntkcli.render import SEVERITY_STYLE, fmt_int
+from ntkcli.numbers import grouped
+from ntkcli.render import SEVERITY_STYLE
 
 
 def _plural(n: int, word: str) -> str:
@@ -20,7 +21,7 @@ def _header(result: InputResult) -> Text:
     if r is None:
         return text
     facts = [
-        f"max_model_len {fmt_int(r.max_model_len)}"
+        f"max_model_len {grouped(r.max_model_len)}"
         if r.refusal is None
         else (r.refusal.summary if r.refusal.verb == "stops" else f"vLLM {r.refusal.summary}")
     ]

@@ -29,9 +29,10 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ntkcli.fields import INTERNAL, json_field
 from ntkcli.model import DEFAULT_MAX_BYTES, DTYPE_BYTES, DTYPES, Base
 
 if TYPE_CHECKING:
@@ -68,15 +69,18 @@ class CacheSpec:
 class CacheStats:
     """Properties of the real torch cache (after the cast to the model dtype)."""
 
-    shape: tuple[int, int]
-    dtype: str
+    shape: tuple[int, int] = field(metadata=INTERNAL)
+    dtype: str = field(metadata=INTERNAL)
     all_finite: bool
     abs_max: float  # torch semantics of |x|.amax(): nan if any entry is nan, inf if any is ±inf
     finite_abs_max: float | None  # max |x| over finite entries (None: no finite entry)
     nan_count: int
     inf_count: int
-    imaginary_dropped: bool  # complex base: the cast dropped the imaginary part
-    torch_warnings: tuple[str, ...] = ()  # as torch emitted them (torch warns once per process)
+    imaginary_dropped: bool = field(  # complex base: the cast dropped the imaginary part
+        metadata=json_field("imaginary_part_dropped")
+    )
+    # as torch emitted them (torch warns once per process)
+    torch_warnings: tuple[str, ...] = field(default=(), metadata=json_field(empty=()))
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,13 @@ class CacheDelta:
     """old vs new over the rows both caches have; cos half and sin half separately."""
 
     rows_compared: int
-    max_abs_dcos: float  # nan when one side is nan where the other is not
-    max_abs_dsin: float
-    first_position: int | None  # first row (token position) with an entry differing by > tol
+    max_abs_dcos: float = field(  # nan when one side is nan where the other is not
+        metadata=json_field("max_abs_delta_cos")
+    )
+    max_abs_dsin: float = field(metadata=json_field("max_abs_delta_sin"))
+    first_position: int | None = field(  # first row (token position) differing by > tol
+        metadata=json_field("first_position_over_tolerance", unit="tokens")
+    )
     tolerance: float = DIFF_TOLERANCE
 
 

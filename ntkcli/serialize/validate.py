@@ -1,33 +1,28 @@
-"""`validate --format json`: one entry per input, the inspect contract plus what validate adds."""
+"""`validate --format json`: one entry per input, the inspect contract plus what validate adds
+(an unreadable input has only validate's own keys)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ntkcli.analysis.validate import InputResult, Report
-from ntkcli.serialize import finding, resolution
+from ntkcli.model import Resolution
+from ntkcli.serialize.generic import merged, merged_schema, object_schema, to_json
 
 
 def entry(result: InputResult) -> dict[str, Any]:
-    base: dict[str, Any] = {"model": result.model, "input": result.given}
+    own: dict[str, Any] = to_json(result)
     if result.resolution is None:
-        error = result.error
-        base.update(
-            {
-                "error": None if error is None else {"message": error.message, "hint": error.hint},
-                "findings": [],
-                "ignored_findings": 0,
-                "max_model_len": None,
-            }
-        )
-        return base
-    base.update(resolution(result.resolution))
-    base["model"] = result.model
-    base["findings"] = [finding(f) for f in result.findings]
-    base["ignored_findings"] = result.ignored
-    base["error"] = None
-    return base
+        return own
+    # validate's model name and findings (after --ignore) win over the resolution's.
+    return merged(to_json(result.resolution), own)
 
 
 def report(r: Report) -> list[dict[str, Any]]:
     return [entry(result) for result in r.results]
+
+
+def report_schema() -> dict[str, Any]:
+    own = object_schema(InputResult)
+    readable = merged_schema(object_schema(Resolution), own)
+    return {"type": "array", "items": {"anyOf": [readable, own]}}
