@@ -348,3 +348,144 @@ def test_sglang_agrees(case: str, tmp_path: Path) -> None:
     else:
         assert got.pop("scaled_base") == pytest.approx(expected.pop("scaled_base"), rel=1e-9)
     assert got == expected
+
+
+# -- llama.cpp converter --------------------------------------------------------------------
+LLAMACPP = "0.3.36"
+VENDOR = "vendor/llama.cpp/"
+
+
+class Converter:
+    """convert_hf_to_gguf's model classes (the conversion package) and gguf-py, from the
+    llama-cpp-python sdist, imported as the converter script imports them."""
+
+    _loaded: Converter | None = None
+
+    def __init__(self) -> None:
+        sdist = support.download(
+            f"llama-cpp-python=={LLAMACPP}", f"llama_cpp_python-{LLAMACPP}.tar.gz"
+        )
+        wanted = (VENDOR + "conversion/", VENDOR + "gguf-py/gguf/", VENDOR + "convert_hf")
+        root = support.extract(
+            sdist, f"llama-cpp-python-{LLAMACPP}", lambda n: n.startswith(wanted), strip=1
+        )
+        self.root = root / VENDOR
+        for name in [n for n in sys.modules if n.split(".")[0] in ("gguf", "conversion")]:
+            del sys.modules[name]
+        sys.path[:0] = [str(self.root), str(self.root / "gguf-py")]
+        try:
+            import conversion
+            import gguf
+        finally:
+            del sys.path[:2]
+        self.conversion, self.gguf = conversion, gguf
+
+    @classmethod
+    def get(cls) -> Converter:
+        if cls._loaded is None:
+            cls._loaded = Converter()
+        return cls._loaded
+
+    def convert(self, directory: Path, hparams: dict[str, Any] | None) -> dict[str, Any]:
+        """The GGUF keys set_gguf_parameters writes (no weights: index_tensors gives none), or
+        the exception class the converter raises."""
+        conversion, gguf = self.conversion, self.gguf
+        (directory / "tokenizer.json").write_text('{"model": {"type": "WordPiece"}}')
+        try:
+            loaded = (
+                conversion.ModelBase.load_hparams(directory, False) if hparams is None else hparams
+            )
+            arch = conversion.get_model_architecture(loaded, conversion.ModelType.TEXT)
+            cls = conversion.get_model_class(arch)
+            original = conversion.ModelBase.index_tensors
+            conversion.ModelBase.index_tensors = lambda self, remote_hf_model_id=None: {}
+            try:
+                model = cls(
+                    directory,
+                    gguf.LlamaFileType.MOSTLY_F16,
+                    directory / "out.gguf",
+                    dry_run=True,
+                    hparams=dict(loaded),
+                )
+                model.set_gguf_parameters()
+            finally:
+                conversion.ModelBase.index_tensors = original
+        except Exception as exc:  # the converter's own exception is the answer
+            return {"refusal": type(exc).__name__}
+        kv = {k: v.value for k, v in model.gguf_writer.kv_data[0].items()}
+        arch_name = kv["general.architecture"]
+
+        def key(name: str) -> Any:
+            return kv.get(f"{arch_name}.{name}")
+
+        scaling = key("rope.scaling.type")
+        factor = key("rope.scaling.factor")
+        base = key("rope.freq_base")
+        return {
+            "n_ctx_train": key("context_length"),
+            "freq_base": None if base is None else float(base),
+            "scaling": None
+            if scaling is None
+            else f"{scaling} {factor:g}"
+            if factor is not None
+            else str(scaling),
+        }
+
+
+def llamacpp_ours(directory: Path, transformers: str) -> dict[str, Any]:
+    r = ours("llamacpp", directory, transformers=transformers)
+    if r.refusal is not None:
+        return {"refusal": r.refusal.error}
+    return {
+        "n_ctx_train": r.extra["n_ctx_train"],
+        "freq_base": r.base,
+        "scaling": r.extra["gguf_scaling"],
+    }
+
+
+UNSUPPORTED_ARCH = (
+    "the converter has no model class for this architecture (get_model_class raises "
+    "NotImplementedError: Architecture ... not supported!); ntkcli converts it anyway. Fix: "
+    "llamacpp.convert should refuse architectures outside the converter's TEXT_MODEL_MAP"
+)
+LLAMACPP_XFAIL: dict[str, str] = {
+    "internlm__internlm-20b": UNSUPPORTED_ARCH + " (InternLMForCausalLM)",
+    "nomic-ai__nomic-embed-vision-v1.5": UNSUPPORTED_ARCH
+    + " (NomicVisionModel; ntkcli raises ValueError from the NomicBert n_positions rule)",
+    "nomic-ai__nomic-embed-text-v1": (
+        "NomicBertModel.__init__ reads hparams.get('max_trained_positions', 2048): a config "
+        "without the key converts with n_positions 8192 -> 2048; ntkcli raises "
+        "KeyError('max_trained_positions'). Fix: in llamacpp._nomic, "
+        "trained = hparams.get('max_trained_positions', 2048) and drop that KeyError check"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", params(LLAMACPP_XFAIL))
+def test_llamacpp_agrees_transformers5(case: str, tmp_path: Path) -> None:
+    """The converter's own load_hparams under this venv's transformers 5, against ntkcli's
+    `--transformers 5` answer."""
+    pytest.importorskip("torch")
+    directory = make_dir(tmp_path, case)
+    expected = Converter.get().convert(directory, None)
+    assert llamacpp_ours(directory, "5") == expected
+
+
+def remote_or_unknown(case: str) -> bool:
+    """Configs transformers 4.57.6 cannot build either (no nomic_bert class; auto_map without
+    trust_remote_code): load_hparams falls back to the raw config.json there."""
+    config = CASES[case][0]
+    return config.get("model_type") == "nomic_bert" or "auto_map" in config
+
+
+TF4_CASES = [p for p in params(LLAMACPP_XFAIL) if remote_or_unknown(getattr(p, "values", [p])[0])]
+
+
+@pytest.mark.parametrize("case", TF4_CASES)
+def test_llamacpp_agrees_transformers4(case: str, tmp_path: Path) -> None:
+    """Under the converter's pinned transformers 4.57.6, AutoConfig raises for these configs and
+    load_hparams reads the raw config.json: the converter is run on exactly that."""
+    pytest.importorskip("torch")
+    directory = make_dir(tmp_path, case)
+    expected = Converter.get().convert(directory, dict(CASES[case][0]))
+    assert llamacpp_ours(directory, "4") == expected
