@@ -200,21 +200,16 @@ def function_from_source(path: Path, names: Iterable[str], namespace: dict[str, 
     module too entangled to import whole, into `namespace`."""
     tree = ast.parse(path.read_text())
     wanted = set(names)
-    body: list[ast.stmt] = []
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in wanted:
-            body.append(node)
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in wanted for t in node.targets
-        ):
-            body.append(node)
-    found = {getattr(n, "name", None) for n in body} | {
-        t.id
-        for n in body
-        if isinstance(n, ast.Assign)
-        for t in n.targets
-        if isinstance(t, ast.Name)
-    }
+
+    def defines(node: ast.stmt) -> set[str]:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            return {node.name}
+        if isinstance(node, ast.Assign):
+            return {t.id for t in node.targets if isinstance(t, ast.Name)}
+        return set()
+
+    body = [node for node in tree.body if defines(node) & wanted]
+    found = set().union(*(defines(node) for node in body))
     assert wanted <= found, f"{path}: {sorted(wanted - found)} not found"
     exec(compile(ast.Module(body=body, type_ignores=[]), str(path), "exec"), namespace)
 

@@ -489,3 +489,182 @@ def test_llamacpp_agrees_transformers4(case: str, tmp_path: Path) -> None:
     directory = make_dir(tmp_path, case)
     expected = Converter.get().convert(directory, dict(CASES[case][0]))
     assert llamacpp_ours(directory, "4") == expected
+
+
+# -- sentence-transformers ------------------------------------------------------------------
+ST_VERSION = "6.2.0"
+ABSENT = ("scipy", "scipy.sparse", "sklearn", "sklearn.metrics", "sklearn.metrics.pairwise")
+
+
+class SentenceTransformers:
+    """sentence-transformers' Transformer module from the wheel (pure Python, on sys.path from
+    the cache). Its optional scientific dependencies absent from this venv (scipy, sklearn) are
+    stubs; transformers' availability probes are evaluated before they exist."""
+
+    _loaded: SentenceTransformers | None = None
+
+    def __init__(self) -> None:
+        import importlib.machinery
+
+        from transformers import AutoConfig, AutoModel, AutoProcessor, PreTrainedModel  # noqa: F401
+        from transformers.utils import import_utils
+
+        wheel = support.download(
+            f"sentence-transformers=={ST_VERSION}", f"sentence_transformers-{ST_VERSION}-*.whl"
+        )
+        root = support.extract(wheel, f"sentence-transformers-{ST_VERSION}", lambda n: True)
+        import_utils.is_scipy_available()
+        import_utils.is_sklearn_available()
+        for name in ABSENT:
+            if name not in sys.modules:
+                module = support.StubModule(name)
+                module.__path__ = []
+                module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+                sys.modules[name] = module
+        sys.path.insert(0, str(root))
+        try:
+            from sentence_transformers.base.modules import transformer
+        finally:
+            sys.path.remove(str(root))
+        self.Transformer = transformer.Transformer
+
+    @classmethod
+    def get(cls) -> SentenceTransformers:
+        if cls._loaded is None:
+            cls._loaded = SentenceTransformers()
+        return cls._loaded
+
+    def max_seq_length(self, directory: Path) -> dict[str, Any]:
+        """Transformer.load on the directory, the model weights stubbed (a module holding the
+        config) and a tiny tokenizer with no model_max_length of its own."""
+        import torch
+        from tokenizers import Tokenizer, models, pre_tokenizers
+        from transformers import PreTrainedTokenizerFast
+
+        vocab = {"[UNK]": 0, "[PAD]": 1}
+        tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+        tok.pre_tokenizer = pre_tokenizers.Whitespace()
+        fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]")
+        fast.save_pretrained(directory)
+
+        class Weightless(torch.nn.Module):
+            def __init__(self, config: Any) -> None:
+                super().__init__()
+                self.config = config
+
+            def forward(self, input_ids: Any = None, attention_mask: Any = None) -> None:
+                return None
+
+        cls = self.Transformer
+        original = cls._load_model
+        cls._load_model = lambda self, path, task, config, *a, **k: Weightless(config)
+        try:
+            module = cls.load(str(directory))
+        except Exception as exc:  # the real loader's exception is the answer
+            return {"refusal": type(exc).__name__}
+        finally:
+            cls._load_model = original
+        return {"max_len": module.max_seq_length}
+
+
+def st_ours(directory: Path) -> dict[str, Any]:
+    r = ours("sentence-transformers", directory)
+    if r.refusal is not None and r.max_len is None:
+        return {"refusal": r.refusal.error}
+    return {"max_len": r.max_len}
+
+
+ST_XFAIL: dict[str, str] = {
+    "Qwen__Qwen-7B": REMOTE_CODE,
+    "internlm__internlm-20b": REMOTE_CODE,
+    "internlm__internlm2-chat-7b": REMOTE_CODE,
+}
+
+
+@pytest.mark.parametrize("case", params(ST_XFAIL))
+def test_sentence_transformers_agrees(case: str, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    directory = make_dir(tmp_path, case)
+    expected = SentenceTransformers.get().max_seq_length(directory)
+    assert st_ours(directory) == expected
+
+
+# -- transformers ---------------------------------------------------------------------------
+LENGTHS = (512, 2048, 4096, 8192)
+
+
+def rotary_module(config: Any) -> Any:
+    """The model's own rotary module (modeling_<type>.<Name>RotaryEmbedding), built from the
+    config; its init function is ROPE_INIT_FUNCTIONS[rope_type] (or the class's default)."""
+    import importlib
+
+    from transformers.models.auto.configuration_auto import model_type_to_module_name
+
+    module = importlib.import_module(
+        f"transformers.models.{model_type_to_module_name(config.model_type)}.modeling_"
+        f"{model_type_to_module_name(config.model_type)}"
+    )
+    name = type(config).__name__.replace("Config", "RotaryEmbedding")
+    return getattr(module, name)(config)
+
+
+def inv_freq_at(rotary: Any, n: int) -> Any:
+    """inv_freq after a forward over positions 0..n-1 (dynamic_rope_update runs first)."""
+    import torch
+
+    x = torch.zeros(1, n, 1, dtype=torch.float32)
+    rotary(x, torch.arange(n)[None, :])
+    return rotary.inv_freq.double()
+
+
+def transformers_answer(directory: Path) -> dict[str, Any] | Exception:
+    config = auto_config(directory)
+    if isinstance(config, Exception):
+        return {"refusal": type(config).__name__}
+    try:
+        rotary = rotary_module(config)
+    except Exception as exc:
+        return {"refusal": type(exc).__name__}
+    return {"rope_class": f"{type(rotary).__name__}, {rotary.rope_type}", "rotary": rotary}
+
+
+TRANSFORMERS_XFAIL: dict[str, str] = {
+    "Qwen__Qwen-7B": REMOTE_CODE,
+    "internlm__internlm-20b": REMOTE_CODE,
+    "internlm__internlm2-chat-7b": REMOTE_CODE,
+    "bryce-hoehn__Qwen3.5-18B-REAP-A3B-Coding": (
+        "label only: AutoConfig builds Qwen3_5MoeTextConfig and the model's rotary module is "
+        "Qwen3_5MoeTextRotaryEmbedding; ntkcli's tf_config._class_name does not know "
+        "qwen3_5_moe_text and says 'RotaryEmbedding (modeling_rope_utils)'. Fix: add "
+        "'qwen3_5_moe_text': 'Qwen3_5MoeTextConfig' to tf_config._class_name's table"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", params(TRANSFORMERS_XFAIL))
+def test_transformers_agrees(case: str, tmp_path: Path) -> None:
+    """Rotary class and rope type, then for each length the inverse frequencies of a forward
+    over that many positions against those of ntkcli's base at that length (the last
+    frequency for YaRN, whose ntkcli base is the last frequency's effective base; linear
+    scaling divides inv_freq by α where ntkcli keeps θ and divides positions: not compared)."""
+    import torch
+
+    directory = make_dir(tmp_path, case)
+    real = transformers_answer(directory)
+    r = ours("transformers", directory)
+    if "refusal" in real:
+        assert r.refusal is not None and r.refusal.error == real["refusal"]
+        return
+    assert r.refusal is None, r.refusal
+    assert r.rope_class == real["rope_class"]
+    rotary = real["rotary"]
+    d = 2 * int(rotary.inv_freq.shape[0])
+    for row in r.lengths:
+        base = row.base
+        if not isinstance(base, float) or rotary.rope_type == "linear":
+            continue
+        mine = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+        got = inv_freq_at(rotary, row.tokens_used)
+        if rotary.rope_type == "yarn":
+            mine, got = mine[-1:], got[-1:]
+        assert torch.allclose(got, mine, rtol=2e-6, atol=0), (row.len, base)
