@@ -221,3 +221,17 @@ def model_dir(root: Path, config: Mapping[str, Any], st: Mapping[str, Any] | Non
     if st is not None:
         (root / "sentence_bert_config.json").write_text(json.dumps(st))
     return root
+
+
+def method_from_source(path: Path, class_name: str, method: str, namespace: dict[str, Any]) -> Any:
+    """One method of a class too entangled to import, as a plain function over `namespace`
+    (call it with any object standing in for `self`)."""
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == method:
+                    module = ast.Module(body=[item], type_ignores=[])
+                    exec(compile(module, str(path), "exec"), namespace)
+                    return namespace[method]
+    raise AssertionError(f"{path}: {class_name}.{method} not found")
