@@ -650,7 +650,11 @@ def transformers_answer(directory: Path) -> dict[str, Any] | Exception:
         rotary = rotary_module(config)
     except Exception as exc:
         return {"refusal": type(exc).__name__}
-    return {"rope_class": f"{type(rotary).__name__}, {rotary.rope_type}", "rotary": rotary}
+    return {
+        "rope_class": f"{type(rotary).__name__}, {rotary.rope_type}",
+        "rotary": rotary,
+        "mpe": getattr(config, "max_position_embeddings", None),
+    }
 
 
 TRANSFORMERS_XFAIL: dict[str, str] = {
@@ -682,6 +686,7 @@ def test_transformers_agrees(case: str, tmp_path: Path) -> None:
         return
     assert r.refusal is None, r.refusal
     assert r.rope_class == real["rope_class"]
+    assert r.extra["max_position_embeddings"] == real["mpe"]
     rotary = real["rotary"]
     d = 2 * int(rotary.inv_freq.shape[0])
     for row in r.lengths:
