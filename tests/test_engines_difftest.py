@@ -7,14 +7,18 @@ Run:  NTKCLI_DIFFTEST=1 python -m pytest -q -m difftest tests/test_engines_difft
 
 Every case is a weightless model directory (config.json, sentence_bert_config.json when the
 model has one): the bundled snapshots plus synthetic configs. The config object is built by the
-transformers of this venv (AutoConfig, trust_remote_code=False), then handed to the real code:
+transformers of this venv (AutoConfig, trust_remote_code=False; a 5.x, not necessarily the 5.19
+SGLang pins and ntkcli models), then handed to the real code:
 - SGLang 0.5.23 wheel: `get_context_length` (executed alone from hf_transformers/common.py,
   whose module body registers SGLang's own config classes), the whole
   layers/rotary_embedding package (platform probes stubbed as CPU) and
   `reserve_rope_cache_for_long_sequences` (executed alone from utils/common.py). The get_rope
   arguments follow the Llama call site (models/llama.py), written out below.
-- llama-cpp-python 0.3.36 sdist: vendor/llama.cpp/convert_hf_to_gguf.py with its gguf-py; the
-  model class's `set_gguf_parameters` runs on the hparams with a recording GGUF writer.
+- llama-cpp-python 0.3.36 sdist: the converter's model classes (vendor/llama.cpp/conversion)
+  with its gguf-py; `set_gguf_parameters` runs with no tensors into gguf-py's in-memory writer
+  (tests/difftest_gguf_driver.py), once under this venv's transformers 5 (ntkcli's
+  `--transformers 5`) and once in a separate cache venv with torch 2.13.0 and the transformers
+  4.57.6 the converter pins (ntkcli's default).
 - sentence-transformers: its Transformer module's length rule with the model loading stubbed.
 - transformers (installed): ROPE_INIT_FUNCTIONS and the rotary module's dynamic update.
 """
