@@ -69,6 +69,9 @@ LLAMA2 = {
     "hidden_size": 4096,
     "num_attention_heads": 32,
     "num_key_value_heads": 32,
+    "num_hidden_layers": 32,
+    "intermediate_size": 11008,
+    "vocab_size": 32000,
     "max_position_embeddings": 4096,
     "rope_theta": 10000.0,
 }
@@ -114,6 +117,52 @@ SYNTHETIC: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
     ),
     "llama2 partial 0.5": ({**LLAMA2, "partial_rotary_factor": 0.5}, None),
     "llama2 seq_length 8192": ({**LLAMA2, "seq_length": 8192}, None),
+    "llama2 ntk 2": ({**LLAMA2, "rope_scaling": {"rope_type": "ntk", "factor": 2.0}}, None),
+    "llama2 dynamic null factor": (
+        {**LLAMA2, "rope_scaling": {"type": "dynamic", "factor": None}},
+        None,
+    ),
+    "llama2 dynamic no factor": ({**LLAMA2, "rope_scaling": {"type": "dynamic"}}, None),
+    "llama2 llama3 8": (
+        {
+            **LLAMA2,
+            "max_position_embeddings": 131072,
+            "rope_theta": 500000.0,
+            "rope_scaling": {
+                "rope_type": "llama3",
+                "factor": 8.0,
+                "low_freq_factor": 1.0,
+                "high_freq_factor": 4.0,
+                "original_max_position_embeddings": 8192,
+            },
+        },
+        None,
+    ),
+    "mistral head_dim 128": (
+        {
+            "architectures": ["MistralForCausalLM"],
+            "model_type": "mistral",
+            "hidden_size": 5120,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "head_dim": 128,
+            "max_position_embeddings": 131072,
+            "rope_theta": 1000000.0,
+        },
+        None,
+    ),
+    "gpt_neox dynamic 2": (
+        {
+            "architectures": ["GPTNeoXForCausalLM"],
+            "model_type": "gpt_neox",
+            "hidden_size": 2048,
+            "num_attention_heads": 16,
+            "rotary_pct": 0.25,
+            "max_position_embeddings": 2048,
+            "rope_scaling": {"type": "dynamic", "factor": 2.0},
+        },
+        None,
+    ),
     "nomic v1.5 legacy": (V15_LEGACY, V15_ST),
     "nomic v1.5 legacy rsf 2": ({**V15_LEGACY, "rotary_scaling_factor": 2.0}, V15_ST),
     "nomic v1.5 legacy dynamic 2": (
@@ -498,6 +547,13 @@ LLAMACPP_XFAIL: dict[str, str] = {
     ),
 }
 LLAMACPP_TF4_XFAIL = dict(LLAMACPP_XFAIL)
+LLAMACPP_XFAIL["gpt_neox dynamic 2"] = (
+    "under transformers 5 GPTNeoXConfig.to_dict() has no rotary_pct even when config.json "
+    "sets it (it becomes rope_parameters.partial_rotary_factor), so GPTNeoXModel."
+    "set_gguf_parameters raises KeyError('rotary_pct'); ntkcli raises only when the JSON lacks "
+    "it. Fix: in llamacpp.convert, for gpt_neox under major >= 5 raise KeyError('rotary_pct') "
+    "unconditionally"
+)
 
 
 @pytest.mark.parametrize("case", params(LLAMACPP_XFAIL))
@@ -665,6 +721,12 @@ TRANSFORMERS_XFAIL: dict[str, str] = {
     "Qwen__Qwen-7B": REMOTE_CODE,
     "internlm__internlm-20b": REMOTE_CODE,
     "internlm__internlm2-chat-7b": REMOTE_CODE,
+    "gpt_neox dynamic 2": (
+        "GPT-NeoX's rotary_pct 0.25: transformers standardises it into "
+        "rope_parameters.partial_rotary_factor, so the rotary dim is 32 and the dynamic base at "
+        "8192 is 79696.2; ntkcli ignores rotary_pct (d = 128, 72195.9). Fix: "
+        "tf_config._standardise should fold a gpt_neox rotary_pct into partial_rotary_factor"
+    ),
     "bryce-hoehn__Qwen3.5-18B-REAP-A3B-Coding": (
         "label only: AutoConfig builds Qwen3_5MoeTextConfig and the model's rotary module is "
         "Qwen3_5MoeTextRotaryEmbedding; ntkcli's tf_config._class_name does not know "
