@@ -49,12 +49,15 @@ def download(requirement: str, pattern: str) -> Path:
     return found[0]
 
 
-def extract(archive: Path, into: str, wanted: Callable[[str], bool], strip: int = 0) -> Path:
+def extract(
+    archive: Path, into: str, wanted: Callable[[str], bool], strip: int = 0, key: str = ""
+) -> Path:
     """The members of a wheel (zip) or sdist (tar.gz) for which `wanted(name)` holds, extracted
-    once into CACHE/into (the first `strip` path parts removed); returns that directory."""
+    once into CACHE/into (the first `strip` path parts removed); returns that directory. `key`
+    names the selection: a different one extracts again."""
     root = CACHE / into
     stamp = root / ".extracted"
-    if stamp.is_file():
+    if stamp.is_file() and stamp.read_text() == key:
         return root
     root.mkdir(parents=True, exist_ok=True)
 
@@ -78,7 +81,7 @@ def extract(archive: Path, into: str, wanted: Callable[[str], bool], strip: int 
                     assert data is not None
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     dest.write_bytes(data.read())
-    stamp.write_text("")
+    stamp.write_text(key)
     return root
 
 

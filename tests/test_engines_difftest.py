@@ -26,6 +26,7 @@ SGLang pins and ntkcli models), then handed to the real code:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import subprocess
 import sys
@@ -221,9 +222,15 @@ class Sglang:
             "sglang/srt/configs/model_config.py",
         )
         self.root = support.extract(
-            wheel, f"sglang-{SGLANG}", lambda n: n.endswith(".py") and n.startswith(files)
+            wheel,
+            f"sglang-{SGLANG}",
+            lambda n: n.endswith(".py") and n.startswith(files),
+            key=" ".join(files),
         )
-        false = staticmethod(lambda *a, **k: False)
+
+        def false(*args: Any, **kwargs: Any) -> bool:
+            return False
+
         probes = ("is_cuda", "is_hip", "is_npu", "is_xpu", "is_musa", "is_mps")
         values: dict[str, Any] = {name: false for name in probes}
         values.update(
@@ -254,7 +261,7 @@ class Sglang:
             "get_context_length": self.get_context_length,
             "envs": environ.envs,
             "is_in_ci": lambda: False,
-            "logger": support.logging.getLogger("difftest"),
+            "logger": logging.getLogger("difftest"),
         }
         self.derive_context_length = support.method_from_source(
             self.root / "sglang/srt/configs/model_config.py",
