@@ -626,9 +626,9 @@ class SentenceTransformers:
             cls._loaded = SentenceTransformers()
         return cls._loaded
 
-    def max_seq_length(self, directory: Path) -> dict[str, Any]:
+    def max_seq_length(self, directory: Path, tokenizer_max: int | None = None) -> dict[str, Any]:
         """Transformer.load on the directory, the model weights stubbed (a module holding the
-        config) and a tiny tokenizer with no model_max_length of its own."""
+        config) and a tiny tokenizer (model_max_length `tokenizer_max`, else none of its own)."""
         import torch
         from tokenizers import Tokenizer, models, pre_tokenizers
         from transformers import PreTrainedTokenizerFast
@@ -636,7 +636,10 @@ class SentenceTransformers:
         vocab = {"[UNK]": 0, "[PAD]": 1}
         tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
         tok.pre_tokenizer = pre_tokenizers.Whitespace()
-        fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]")
+        extra = {} if tokenizer_max is None else {"model_max_length": tokenizer_max}
+        fast = PreTrainedTokenizerFast(
+            tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", **extra
+        )
         fast.save_pretrained(directory)
 
         class Weightless(torch.nn.Module):
@@ -771,3 +774,16 @@ def test_transformers_agrees(case: str, tmp_path: Path) -> None:
         if rotary.rope_type == "yarn":
             mine, got = mine[-1:], got[-1:]
         assert torch.allclose(got, mine, rtol=2e-6, atol=0), (row.len, base)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented limit: ntkcli does not read tokenizer_config.json, so without a "
+    "sentence-transformers max_seq_length it answers max_position_embeddings (an upper bound, "
+    "its output says so) where the real rule is min(tokenizer model_max_length, mpe)",
+)
+def test_sentence_transformers_tokenizer_limit(tmp_path: Path) -> None:
+    directory = make_dir(tmp_path, "nomic v1.5 no st file")
+    expected = SentenceTransformers.get().max_seq_length(directory, tokenizer_max=512)
+    assert expected == {"max_len": 512}  # min(512, NomicBertConfig mpe 2048)
+    assert st_ours(directory) == expected
