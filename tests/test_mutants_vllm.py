@@ -94,4 +94,3 @@ def test_transformers_4_takes_rope_theta_before_rotary_emb_base(tmp_path: Path) 
     d = inspect(write(tmp_path, cfg), "--vllm", "0.21.0", "--transformers", "4")
     assert d["normalised_rope_parameters"]["rope_theta"] == 500000.0
     assert d["base"] == 500000.0
-
