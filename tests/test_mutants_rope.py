@@ -203,3 +203,10 @@ def test_linear_rows_and_offsets() -> None:
     assert linear.rows_per_factor(4096, [2.0, 1.5]) == (8192, 6144)
     assert linear.rows_per_factor(3, [1.5]) == (5,)
     assert linear.offsets([8192, 6144, 4096]) == (0, 8192, 14336)
+
+
+def test_ntk_zero_rotary_dim_has_no_frequencies() -> None:
+    # d = 0 (hidden 1 / 2 heads, found by test_pipeline_never_crashes): no frequency to compute,
+    # where α^(2/d) used to raise ZeroDivisionError inside ntkcli.
+    assert ntk_scaling.inv_freq(10000.0, 1.0, 0, None) == ()
+    assert ntk_scaling.inv_freq(10000.0, 2.0, 0, 0.5) == ()
