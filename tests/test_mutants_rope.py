@@ -210,3 +210,91 @@ def test_ntk_zero_rotary_dim_has_no_frequencies() -> None:
     # where α^(2/d) used to raise ZeroDivisionError inside ntkcli.
     assert ntk_scaling.inv_freq(10000.0, 1.0, 0, None) == ()
     assert ntk_scaling.inv_freq(10000.0, 2.0, 0, 0.5) == ()
+
+
+def test_yarn_get_mscale_between_1_and_2() -> None:
+    # get_mscale(1.5) = 0.1·ln 1.5 + 1 (the "s ≤ 1" cut is at 1, not above).
+    assert yarn.get_mscale(1.5) == pytest.approx(1.0405465108108165, rel=1e-12)
+
+
+def test_yarn_mscale_all_dim_is_passed_on() -> None:
+    # get_mscale(4, 2) / get_mscale(4, 0.5), and × attn_factor 0.5 for DeepSeek.
+    assert yarn.yarn_mscale_033(4.0, 2.0, 0.5, None) == pytest.approx(1.1944648761087142, rel=1e-12)
+    assert yarn.deepseek_mscale(4.0, 2.0, 0.5, 0.5) == pytest.approx(0.5972324380543571, rel=1e-12)
+
+
+def test_yarn_default_beta_fast_is_32() -> None:
+    # L₀ 646: low = floor(correction_dim(32)) = 1 (beta_fast 33 would give 0), high 5.
+    assert yarn.correction_range(32, 1, 16, 10000.0, 646, True) == (1, 5)
+    assert yarn.inv_freq(10000.0, 4.0, 16, 646) == approx(
+        [
+            1.0,
+            0.31622776601683794,
+            0.08125000000000002,
+            0.019764235376052368,
+            0.004375,
+            0.0007905694150420948,
+            0.00025,
+            7.905694150420948e-05,
+        ]
+    )
+
+
+def test_yarn_ramp_with_a_positive_low() -> None:
+    # L₀ 1e9 → range (13, 15): every i < 13, ramp 0, mask 1: pure extrapolation θ^(−2i/d).
+    plain = [1.0, 0.31622776601683794, 0.1, 0.03162277660168379, 0.01]
+    assert yarn.inv_freq(10000.0, 4.0, 16, 10**9, count=5) == approx(plain)
+    # low == high == 15 (L₀ = 2π·32·θ^(31/16)): high + 0.001, every i below: extrapolation.
+    l0 = 11306543206.578876
+    assert yarn.correction_range(32, 1, 16, 10000.0, l0, True) == (15, 15)  # type: ignore[arg-type]
+    assert yarn.inv_freq(10000.0, 4.0, 16, l0, count=5) == approx(plain)  # type: ignore[arg-type]
+
+
+def test_llama3_low_freq_factor_divides_l0() -> None:
+    # SPEC-loading §4.4' Llama3 with low_freq_factor 2: band L₀/4 = 16 … L₀/2 = 32.
+    assert llama3.inv_freq(10000.0, 16, 8.0, 2.0, 4.0, 64) == approx(
+        [
+            1.0,
+            0.2084630161446785,
+            0.0125,
+            0.003952847075210474,
+            0.00125,
+            0.0003952847075210474,
+            0.000125,
+            3.952847075210474e-05,
+        ]
+    )
+
+
+def test_llama3_infinite_base_has_zero_frequencies() -> None:
+    # θ = inf: inv_0 = 1 (kept), inv_1 = 1/inf = 0 → infinite wavelength → divided: 0.
+    assert llama3.inv_freq(math.inf, 4, 8.0, 1.0, 4.0, 64) == (1.0, 0.0)
+
+
+def test_ntk_factor_one_and_below() -> None:
+    # α = 1: θ^(−2i/d) unchanged; α 0.5 with mixed_b 0.5: a = ln 0.5 / 2 (frequencies grow).
+    assert ntk_scaling.inv_freq(10000.0, 1.0, 8, None) == approx([1.0, 0.1, 0.01, 0.001])
+    assert ntk_scaling.inv_freq(10000.0, 0.5, 8, 0.5) == approx(
+        [1.414213562373095, 0.1632526919438153, 0.018226346549662424, 0.002]
+    )
+    assert all(math.isnan(v) for v in ntk_scaling.inv_freq(10000.0, 0.0, 8, 0.5))
+    assert ntk_scaling.inv_freq(10000.0, 2.0, 8, None, 2) == approx(
+        [0.8408964152537146, 0.07071067811865475]
+    )
+
+
+def test_ntk_mixed_b_overflowing_exponent() -> None:
+    # α 1e308, b 1, d 8: exponent_3 = ln(1e308) = 709.196… > 709 → exp overflows → 0.
+    got = ntk_scaling.inv_freq(10000.0, 1e308, 8, 1.0)
+    assert got == approx(
+        [9.999999999999965e-78, 9.999999999999934e-156, 1.0000000000000467e-233, 0.0]
+    )
+    assert got[3] == 0.0
+
+
+def test_zero_rows() -> None:
+    # SPEC §4.1.2: max_model_len 0 is served; arange(0) has 0 rows.
+    from ntkcli.rope import floats
+
+    assert floats.ceil_rows(0.0) == 0
+    assert floats.ceil_rows(-3.5) == 0
