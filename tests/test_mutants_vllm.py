@@ -94,3 +94,91 @@ def test_transformers_4_takes_rope_theta_before_rotary_emb_base(tmp_path: Path) 
     d = inspect(write(tmp_path, cfg), "--vllm", "0.21.0", "--transformers", "4")
     assert d["normalised_rope_parameters"]["rope_theta"] == 500000.0
     assert d["base"] == 500000.0
+
+
+# -- unit level: max_len and rope_params helpers -------------------------------------------------
+
+SHORT = {"rope_type": "longrope", "short_factor": [1.0], "long_factor": [2.0]}
+
+
+def _derived(final: float) -> Any:
+    from ntkcli.model import DerivedLength
+
+    return DerivedLength("max_position_embeddings", 131072, 1.0, True, final, None, False, final)
+
+
+def test_longrope_default_reads_nested_layers() -> None:
+    # SPEC §4.2.1: with ANY longrope layer (nested dicts too) the default is the config
+    # attribute original_max_position_embeddings, not the derived length.
+    from ntkcli.configs.config_object import ConfigObject
+    from ntkcli.vllm.max_len import default_max_model_len
+
+    cfg = ConfigObject({"model_type": "llama", "original_max_position_embeddings": 4096})
+    nested = {"full_attention": SHORT, "sliding_attention": {"rope_type": "default"}}
+    assert default_max_model_len(_derived(131072.0), nested, cfg) == 4096
+    assert default_max_model_len(_derived(131072.0), SHORT, cfg) == 4096
+    assert default_max_model_len(_derived(131072.0), {"rope_type": "default"}, cfg) == 131072
+
+
+def test_longrope_default_must_be_a_positive_length() -> None:
+    from ntkcli.configs.config_object import ConfigObject
+    from ntkcli.errors import ConfigError
+    from ntkcli.vllm.max_len import default_max_model_len
+
+    cfg = ConfigObject({"model_type": "llama", "original_max_position_embeddings": 0})
+    with pytest.raises(ConfigError, match="original_max_position_embeddings"):
+        default_max_model_len(_derived(131072.0), SHORT, cfg)
+
+
+def _st_capped(tmp_path: Path) -> str:
+    # model_max_length 8192 wins the derivation (§4.1.2), then the ST file replaces it with 512.
+    cfg = {**LLAMA2, "model_max_length": 8192}
+    return write(tmp_path, cfg, {"max_seq_length": 512, "do_lower_case": False})
+
+
+def test_model_max_length_still_admits_a_longer_request(tmp_path: Path) -> None:
+    # SPEC §4.2.3: no refusal if the config's model_max_length is ≥ X (here X = 8192 = it).
+    d = inspect(_st_capped(tmp_path), "--vllm", "0.33.0", "--max-model-len", "8192")
+    assert d["refusal"] is None
+    assert d["max_model_len"] == 8192
+
+
+def test_refusal_and_allow_long_note_name_model_max_length(tmp_path: Path) -> None:
+    # SPEC §4.2.2–4.2.3: above model_max_length → refused; with the env switch only a warning.
+    model = _st_capped(tmp_path)
+    d = inspect(model, "--vllm", "0.33.0", "--max-model-len", "8193")
+    assert d["refusal"]["message"].startswith(
+        "User-specified max_model_len (8193) is greater than the derived max_model_len "
+        "(model_max_length=512 or model_max_length=8192 in model's config.json)."
+    )
+    d = inspect(model, "--vllm", "0.33.0", "--max-model-len", "8193", "--allow-long-max-model-len")
+    assert d["refusal"] is None
+    notes = [n for n in d["notes"] if n["message"].startswith("User-specified")]
+    assert [n["step"] for n in notes] == ["derive max length"]
+    assert notes[0]["message"].endswith(
+        "in model's config.json). Make sure the value is correct and within the model context size."
+    )
+
+
+def test_primary_layer_names_the_layer() -> None:
+    from ntkcli.vllm.rope_params import primary_layer
+
+    full, sliding = {"rope_type": "linear"}, {"rope_type": "default"}
+    assert primary_layer({"sliding_attention": sliding, "full_attention": full}) == (
+        "full_attention",
+        full,
+    )
+    assert primary_layer({"a": None, "sliding_attention": sliding}) == (
+        "sliding_attention",
+        sliding,
+    )
+    assert primary_layer({"a": None}) == (None, {})
+    assert primary_layer(None) == (None, {})
+
+
+def test_vllm_raises_reads_as_the_exception() -> None:
+    from ntkcli.vllm.rope_params import VllmRaises
+
+    err = VllmRaises("ValueError", "boom", "normalise RoPE", "missing_rope_type")
+    assert str(err) == "ValueError: boom"
+    assert err.refusal().error == "ValueError"
