@@ -298,3 +298,12 @@ def test_zero_rows() -> None:
 
     assert floats.ceil_rows(0.0) == 0
     assert floats.ceil_rows(-3.5) == 0
+
+
+def test_real_power_drops_the_imaginary_part() -> None:
+    # (−8)^(1/3) in Python is complex 1 + 1.732j; the real part is 1 (up to rounding).
+    from ntkcli.rope import floats
+
+    value = floats.real_power(-8.0, 1 / 3)
+    assert isinstance(value, float)
+    assert value == pytest.approx(1.0, rel=1e-12)
