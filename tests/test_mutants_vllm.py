@@ -182,3 +182,27 @@ def test_vllm_raises_reads_as_the_exception() -> None:
     err = VllmRaises("ValueError", "boom", "normalise RoPE", "missing_rope_type")
     assert str(err) == "ValueError: boom"
     assert err.refusal().error == "ValueError"
+
+
+def test_longrope_default_edges() -> None:
+    # SPEC §4.2.1: int(getattr(config, "original_max_position_embeddings")): 1 is a length; an
+    # infinite derived length (factor 1e308) is vLLM's OverflowError in int().
+    from ntkcli.configs.config_object import ConfigObject
+    from ntkcli.errors import ConfigError
+    from ntkcli.vllm.max_len import default_max_model_len
+    from ntkcli.vllm.rope_params import VllmRaises
+
+    one = ConfigObject({"model_type": "llama", "original_max_position_embeddings": 1})
+    assert default_max_model_len(_derived(131072.0), SHORT, one) == 1
+    bad = ConfigObject({"model_type": "llama", "original_max_position_embeddings": "x"})
+    with pytest.raises(ConfigError, match="'original_max_position_embeddings'"):
+        default_max_model_len(_derived(131072.0), SHORT, bad)
+    plain = ConfigObject({"model_type": "llama"})
+    with pytest.raises(VllmRaises) as err:
+        default_max_model_len(_derived(float("inf")), {"rope_type": "default"}, plain)
+    refusal = err.value.refusal()
+    assert (refusal.error, refusal.message) == (
+        "OverflowError",
+        "cannot convert float infinity to integer",
+    )
+    assert (err.value.step, err.value.cause) == ("derive max length", "length_overflow")
