@@ -22,6 +22,8 @@ def inv_freq(
     base: float, factor: float, rotary_dim: int, mixed_b: float | None, count: int | None = None
 ) -> tuple[float, ...]:
     inv = floats.inv_freq(effective_base(base, factor, mixed_b), rotary_dim, count)
+    if not inv:  # d = 0 (a head size of 0): no frequencies, and no α^(2/d) to divide by
+        return ()
     if mixed_b is None:
         divisor = floats.real_power(factor, 2 / rotary_dim) if factor > 0 else math.nan
         return tuple(v / divisor for v in inv)

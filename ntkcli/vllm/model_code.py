@@ -197,7 +197,10 @@ def _deepseek(x: CodeInput) -> CodeResult:
                 else (rope_type)
             )
         params["rope_type"] = new
-        notes.append(Note(STEP, f"DeepSeek model code rewrites rope_type {rope_type!r} to {new!r}"))
+        if new != rope_type:
+            notes.append(
+                Note(STEP, f"DeepSeek model code rewrites rope_type {rope_type!r} to {new!r}")
+            )
     code = ModelCode(x.architecture, "deepseek_v2.py", head, length, False, checked=False)
     return CodeResult(code, (Layer(None, params),), notes=tuple(notes))
 
