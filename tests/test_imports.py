@@ -69,3 +69,36 @@ def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
 
 def test_diff_real_caches_is_what_imports_torch() -> None:
     assert "torch" in imported("diff", "nomic-ai/nomic-embed-text-v1", "--bundled", "--real-caches")
+
+
+# The plain vLLM inspect answers without the engine layer or the Hub client: those are what a
+# start-up regression pulls in first (measured in bench/ratios.py, not timed here).
+INSPECT_PATH_HEAVY = (
+    "ntkcli.engines.base",
+    "ntkcli.engines.reference",
+    "huggingface_hub.file_download",
+    "ntkcli.analysis",
+)
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["nomic-ai/nomic-embed-text-v1", "internlm/internlm2-chat-7b", "Qwen/Qwen-7B"],
+)
+def test_plain_inspect_skips_the_engine_layer_and_the_hub_client(model: str) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            json.dumps(["inspect", model, "--bundled"]),
+            json.dumps(INSPECT_PATH_HEAVY),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("IMPORTED=")]
+    assert line, proc.stderr
+    assert json.loads(line[-1].removeprefix("IMPORTED=")) == []

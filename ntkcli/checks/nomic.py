@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from ntkcli.checks.common import overrides_json
 from ntkcli.checks.registry import Issue, rule
-from ntkcli.engines.reference import nomic_reference
 from ntkcli.errors import NtkcliError
 from ntkcli.model import Resolution
 from ntkcli.numbers import compact
@@ -23,6 +22,8 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
         return
     # Whether and above which T Nomic's code scales: the reference runtime's derivation (SPEC §5).
     t = r.nomic.trained_positions if r.nomic is not None else 2048
+    from ntkcli.engines.reference import nomic_reference  # lazy: only for this rule's case
+
     try:
         ref = nomic_reference(r.config_values)
     except NtkcliError:  # a value Nomic's class cannot hold: vLLM still ignores the key

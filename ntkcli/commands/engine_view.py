@@ -37,10 +37,11 @@ def show_engine(
     request: Request,
     format: str,
     transformers: str | None = None,
-    lengths: tuple[int, ...] = DEFAULT_LENGTHS,
+    lengths: tuple[int, ...] | None = None,
 ) -> None:
     engine, version = parse_engine(text)
-    result = engine.resolve(raw, engine_request(request, lengths, transformers), version)
+    request_all = engine_request(request, lengths or DEFAULT_LENGTHS, transformers)
+    result = engine.resolve(raw, request_all, version)
     if format == "json":
         console.emit_json(merged(to_json(raw, keys=("model",)), engine_result(result)))
     else:
@@ -50,12 +51,12 @@ def show_engine(
 def vllm_json(
     resolution: Resolution,
     serialized: dict[str, Any],
-    lengths: tuple[int, ...] = DEFAULT_LENGTHS,
+    lengths: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     """vLLM's existing inspect JSON, with the engine contract's keys beside it (existing keys
     keep their meaning and value)."""
     from ntkcli.engines.vllm import result_from
 
-    request = engine_request(resolution.request, lengths)
+    request = engine_request(resolution.request, lengths or DEFAULT_LENGTHS)
     contract = engine_result(result_from(resolution, request))
     return merged(contract, serialized)

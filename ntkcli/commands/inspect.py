@@ -7,7 +7,6 @@ from dataclasses import replace
 from ntkcli import checks, console, render, serialize
 from ntkcli.commands import options as o
 from ntkcli.commands.lengths import parse_lengths
-from ntkcli.engines.base import DEFAULT_LENGTHS
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.pipeline import resolve
 
@@ -34,9 +33,7 @@ def inspect(
         trust_remote_code,
         transformers,
     )
-    engine_lengths = (
-        DEFAULT_LENGTHS if lengths is None else parse_lengths(lengths, "--lengths").lengths
-    )
+    engine_lengths = None if lengths is None else parse_lengths(lengths, "--lengths").lengths
     if lengths is not None and engine is None:
         engine = "vllm"  # the per-length answer is the engine view's (vLLM's keys stay beside it)
     raw = o.load_model(model, source)

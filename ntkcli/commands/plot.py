@@ -3,17 +3,19 @@ code, and the per-pair wavelengths at one length (issue #8)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ntkcli import console
 from ntkcli.commands import options as o
 from ntkcli.commands.lengths import length_parser, parse_plot_lengths
-from ntkcli.engines.base import Engine
 from ntkcli.model import DEFAULT_POINTS, MAX_POINTS
 from ntkcli.sources import HubOptions
 from ntkcli.vllm.overrides import parse_hf_overrides
+
+if TYPE_CHECKING:
+    from ntkcli.engines.base import Engine
 
 Out = Annotated[
     str | None,
