@@ -40,6 +40,10 @@ RUNS = {
         *("--base", "1000", "--factor", "2", "--rotary-dim", "64"),
         *("--max-trained-positions", "2048", "--lengths", "1k..8k"),
     ],
+    "diff-engine": ["diff", NOMIC, "--bundled", "--engine", "tei"],
+    "diff-engine-lengths": [
+        *("diff", NOMIC, "--bundled", "--engine", "sglang", "--lengths", "2048,8192"),
+    ],
     "plot": ["plot", NOMIC, "--bundled", "--lengths", "512..8192", "--points", "8"],
     "validate": ["validate", NOMIC, "--bundled"],
     "rule": ["rule", "--all"],

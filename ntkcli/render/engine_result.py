@@ -23,7 +23,7 @@ STATUS_MARK = {
 }
 
 
-def _base(value: Base | str | None) -> str:
+def base_text(value: Base | str | None) -> str:
     return value if isinstance(value, str) else fmt_base(value)
 
 
@@ -33,7 +33,7 @@ def engine_name(r: EngineResult) -> str:
 
 def _length_cell(x: LengthResult) -> Text:
     style = {"accepted": "green", "warned": "yellow", "truncated": "yellow"}.get(x.status, "red")
-    text = Text(_base(x.base) + "\n")
+    text = Text(base_text(x.base) + "\n")
     label = x.status if x.status != "truncated" else f"truncated → {x.tokens_used}"
     text.append(label, style=style)
     return text
@@ -88,7 +88,7 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
         ("refusal", "—" if r.refusal is None else f"{r.refusal.error}: {r.refusal.message}"),
         ("RoPE", r.rope_class or "—"),
         ("θ", fmt_base(r.base)),
-        ("θ' at load", _base(r.scaled_base) if r.scaled_base is not None else "per input"),
+        ("θ' at load", base_text(r.scaled_base) if r.scaled_base is not None else "per input"),
         ("cache", "—" if r.cache_shape is None else f"{r.cache_shape[0]} × {r.cache_shape[1]}"),
         ("scaling", r.scaling),
     ]
@@ -96,7 +96,7 @@ def engine_detail(model: str, r: EngineResult) -> RenderableType:
         table.add_row(label, value)
     for x in r.lengths:
         status = x.status if x.status != "truncated" else f"truncated to {x.tokens_used}"
-        table.add_row(f"N = {x.len}", f"{_base(x.base)}  {status}")
+        table.add_row(f"N = {x.len}", f"{base_text(x.base)}  {status}")
     notes = Text()
     for note in r.notes:
         notes.append(f"note: {note}\n", style="dim")

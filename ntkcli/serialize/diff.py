@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ntkcli.analysis.diff import DiffResult, Formula, Side
+from ntkcli.analysis.diff import DiffResult, EngineSide, Formula, Side
 from ntkcli.rope.cache import CacheDelta, CacheStats
 from ntkcli.serialize import number
+from ntkcli.serialize.engine_result import engine_result
 
 
 def formula(f: Formula | None) -> dict[str, Any] | None:
@@ -123,3 +124,22 @@ def diff(results: DiffResult | Sequence[DiffResult]) -> Any:
     if isinstance(results, DiffResult):
         return result(results)
     return [result(r) for r in results]
+
+
+def engine_side(e: EngineSide) -> dict[str, Any]:
+    """`--engine`: the engine contract (serialize/engine_result.py), with, per input and over all
+    served inputs, which vLLM line's θ' the engine's base equals ("old", "new")."""
+    data = engine_result(e.result)
+    for item, lines in zip(data["lengths"], e.equals, strict=True):
+        item["equals_vllm"] = list(lines)
+    data["equals_vllm"] = e.verdict
+    return data
+
+
+def diff_with_engine(
+    results: DiffResult | Sequence[DiffResult], sides: Sequence[EngineSide]
+) -> Any:
+    """diff's JSON with an "engine" object in each result (one per --lengths row)."""
+    if isinstance(results, DiffResult):
+        return {**result(results), "engine": engine_side(sides[0])}
+    return [{**result(r), "engine": engine_side(e)} for r, e in zip(results, sides, strict=True)]
