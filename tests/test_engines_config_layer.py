@@ -116,3 +116,32 @@ def test_sglang_context_from_class_default_mpe(tmp_path: Path) -> None:
     # to align128(4096 + 256) = 4352
     assert data["scaled_base"] == 30527.7367488067
     assert data["cache_shape"] == [4352, 128]
+
+
+def test_remote_only_model_type_needs_trust_remote_code() -> None:
+    """SPEC-loading C2.4: AutoConfig without trust_remote_code refuses a model type with no native
+    class (Qwen-7B's `qwen`); ENGINES §1(a): SGLang loads through AutoConfig(trust_remote_code=…).
+    Changed by the config layer: the stand-in served it as a generic PretrainedConfig."""
+    for engine in ("sglang", "transformers", "sentence-transformers"):
+        data = cli_json("inspect", "Qwen/Qwen-7B", "--bundled", "--engine", engine)
+        assert data["refusal"]["error"] == "ValueError"
+        assert "trust_remote_code=True" in data["refusal"]["message"]
+        assert all(x["status"] == "refused" for x in data["lengths"])
+
+
+def test_remote_class_with_trust_remote_code() -> None:
+    """With --trust-remote-code the remote QWenConfig is built (SPEC-loading C2); SGLang's context
+    is the first of max_sequence_length, seq_length, … (ENGINES §1(b)): seq_length 8192."""
+    data = cli_json("inspect", "Qwen/Qwen-7B", "--bundled", "--engine", "sglang",
+                    "--trust-remote-code")  # fmt: skip
+    assert data["config_class"] == {"name": "QWenConfig", "origin": "remote"}
+    assert (data["max_len"], data["max_len_key"]) == (8192, "seq_length")
+    assert any("remote config class" in n for n in data["notes"])
+
+
+def test_llamacpp_never_trusts_remote_code() -> None:
+    """ENGINES §3(a): the converter calls AutoConfig(..., trust_remote_code=False) and falls back
+    to the raw config.json: --trust-remote-code does not change what it reads."""
+    data = cli_json("inspect", "Qwen/Qwen-7B", "--bundled", "--engine", "llamacpp",
+                    "--trust-remote-code")  # fmt: skip
+    assert data["config_class"] == {"name": "raw config.json", "origin": "own parser"}

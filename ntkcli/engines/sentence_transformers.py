@@ -36,7 +36,7 @@ class SentenceTransformersEngine(FixedVersions):
         if isinstance(tf, EngineRefusal):
             return tf_engine.refused(self.name, version, EVIDENCE, tf, request.lengths)
         rope = tf_engine.forward_rope(tf)
-        notes = list(tf_engine.overrides_note(request))
+        notes = [*tf_engine.overrides_note(request), *tf_engine.remote_note(tf)]
         st_len = (raw.st_config or {}).get("max_seq_length")
         limit: int | None
         if isinstance(st_len, int) and not isinstance(st_len, bool):

@@ -180,10 +180,13 @@ class SglangEngine(FixedVersions):
                 "overrides applied as --json-model-override-args (rope dicts merged into the "
                 "config's, other keys set)"
             )
-        tf = tf_engine.load_config(_merge(raw, request.hf_overrides))
+        tf = tf_engine.load_config(
+            _merge(raw, request.hf_overrides), trust_remote_code=request.trust_remote_code
+        )
         if isinstance(tf, EngineRefusal):
             return tf_engine.refused(self.name, version, EVIDENCE, tf, request.lengths)
         cls = tf_engine.class_info(tf)
+        notes.extend(tf_engine.remote_note(tf))
         try:
             derived, key = context_length(tf)
         except SglangRaises as exc:

@@ -77,18 +77,37 @@ class ForwardRope:
 
 
 def load_config(
-    config: Mapping[str, Any], *, major: int = 5, table: str = TABLE
+    config: Mapping[str, Any],
+    *,
+    major: int = 5,
+    table: str = TABLE,
+    trust_remote_code: bool = False,
 ) -> ConfigObject | EngineRefusal:
-    """AutoConfig.from_pretrained(trust_remote_code=False) under transformers `table`: the config
+    """AutoConfig.from_pretrained(trust_remote_code=...) under transformers `table`: the config
     layer's object, or what it raises (as the engine prints it)."""
     model_type = config.get("model_type")
     if not isinstance(model_type, str) or not model_type:
         # AutoConfig: "Unrecognized model in ... Should have a `model_type` key"
         return EngineRefusal("ValueError", "Unrecognized model: config.json has no model_type")
     try:
-        return ConfigObject(config, transformers_major=major, table_version=table)
+        return ConfigObject(
+            config,
+            trust_remote_code=trust_remote_code,
+            transformers_major=major,
+            table_version=table,
+        )
     except LoadRefusal as exc:
         return EngineRefusal(exc.error, exc.message)
+
+
+def remote_note(cfg: ConfigObject) -> tuple[str, ...]:
+    """A remote config class (trust_remote_code): the model's own code is not modelled."""
+    if cfg.origin != "remote":
+        return ()
+    return (
+        f"remote config class {cfg.remote_ref}: the model's own modelling code is not modelled; "
+        "RoPE described from the config's keys (best effort)",
+    )
 
 
 def class_info(cfg: ConfigObject) -> ConfigClassInfo:
@@ -112,6 +131,8 @@ def theta(cfg: ConfigObject) -> float:
     value = (params or {}).get("rope_theta", cfg.get("rope_theta", None))
     if is_number(value):
         return float(value)
+    if cfg.origin == "remote" and is_number(cfg.get("rotary_emb_base", None)):
+        return float(cfg.get("rotary_emb_base"))  # Nomic's remote class: its θ attribute
     default = cfg.data.default_theta
     return float(default) if default is not None else GENERIC_THETA
 
@@ -191,7 +212,8 @@ def fixed_base(rope: ForwardRope) -> Base | str | None:
 
 
 def load(raw: RawConfig, request: EngineRequest) -> ConfigObject | EngineRefusal:
-    return load_config(edited_config(raw.config, request.hf_overrides))
+    config = edited_config(raw.config, request.hf_overrides)
+    return load_config(config, trust_remote_code=request.trust_remote_code)
 
 
 def refused(
@@ -234,8 +256,8 @@ class TransformersEngine(FixedVersions):
         if isinstance(tf, EngineRefusal):
             return refused(self.name, version, EVIDENCE, tf, request.lengths)
         rope = forward_rope(tf)
-        notes = list(overrides_note(request))
-        if tf.model_type == "nomic_bert":
+        notes = [*overrides_note(request), *remote_note(tf)]
+        if tf.model_type == "nomic_bert" and tf.origin == "native":
             notes.append(
                 "native NomicBertConfig: n_positions, rotary_emb_base and rotary_scaling_factor "
                 "are not read (mpe and θ are the class's)"
