@@ -287,3 +287,199 @@ def test_sentence_transformers_remote_nomic(tmp_path: Path) -> None:
     assert data["config_class"] == {"name": "NomicBertConfig", "origin": "remote"}
     assert (data["max_len"], data["base"]) == (8192, 1000.0)
     assert any(n.startswith("remote config class") for n in data["notes"])
+
+
+# -- SGLang, TEI, llama.cpp: the whole object for one §6 row each -------------------------------
+SGLANG_EVIDENCE = (
+    "SGLang 0.5.23 context-length and rotary functions as run on CPU with transformers 5.19; "
+    "model routing and request rejection read from its source; computed here without SGLang"
+)
+LLAMACPP_EVIDENCE_4 = (
+    "llama.cpp converter of llama-cpp-python 0.3.36 as run under transformers 4.57.6 (its pin); "
+    "runtime rules read from the source; computed here without either"
+)
+TEI_NOTES_NOMIC = [
+    "scaled base 7000 from the integer exponent (d/(d−2) = 1.0323 truncated to 1), in f32",
+    "T = 2048 (max_trained_positions); rope_parameters are not read",
+    "per batch: the scaled cache serves the whole batch when its longest input is over 2048 "
+    "tokens, so a short input batched with a long one gets θ' too",
+]
+
+
+def test_sglang_llama2_whole_object(tmp_path: Path) -> None:
+    """§1(b)–(d), §6 llama2_dynamic2: context 8192 (mpe 4096 × factor 2); θ' 30527.7 for every
+    input; 8192 tokens ≥ context_len rejected; cache 8192 grown to align128(8192 + 256) = 8448."""
+    data = _inspect(_dir(tmp_path, "llama", LLAMA2), "sglang")
+    rejected = {**_len(8192, SG30527, "refused"), "status": "rejected",
+                "note": "rejected: 8192 tokens ≥ context_len 8192"}  # fmt: skip
+    assert data == {
+        "engine": {"name": "sglang", "version": "0.5.23"},
+        "config_class": {"name": "LlamaConfig", "origin": "native"},
+        "max_len": 8192,
+        "max_len_key": "max_position_embeddings",
+        "refusal": None,
+        "rope_class": "DynamicNTKScalingRotaryEmbedding",
+        "base": 10000.0,
+        "scaled_base": SG30527,
+        "cache_shape": [8448, 128],
+        "lengths": [_len(512, SG30527), _len(2048, SG30527), _len(4096, SG30527), rejected],
+        "scaling": "fixed at load",
+        "evidence": SGLANG_EVIDENCE,
+        "notes": [
+            "cache grown at startup from 8192 to 8448 rows (align128(context_len + 256)); rows "
+            "8192+ use the unscaled θ 10000",
+            "get_rope arguments from the Llama call site (models/llama.py)",
+        ],
+    }
+
+
+def test_sglang_context_length_flag(tmp_path: Path) -> None:
+    """§1(b): a lower --context-length is used as is; a higher one is a ValueError unless
+    SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1 (--allow-long-max-model-len)."""
+    folder = _dir(tmp_path, "llama", LLAMA2)
+    data = _inspect(folder, "sglang", "--max-model-len", "4096")
+    assert (data["max_len"], data["max_len_key"], data["refusal"]) == (
+        4096,
+        "--context-length",
+        None,
+    )
+    assert [x["status"] for x in data["lengths"]] == [
+        "accepted",
+        "accepted",
+        "rejected",
+        "rejected",
+    ]
+    # 4096 + 256 aligned to 128 = 4352 < 8192 rows: no growth
+    assert data["cache_shape"] == [8192, 128]
+    data = _inspect(folder, "sglang", "--max-model-len", "16384")
+    assert data["refusal"]["error"] == "ValueError"
+    assert "(16384) is greater than the derived context_length (8192)" in data["refusal"]["message"]
+    assert all(x["status"] == "refused" for x in data["lengths"])
+    data = _inspect(folder, "sglang", "--max-model-len", "16384", "--allow-long-max-model-len")
+    assert (data["max_len"], data["refusal"]) == (16384, None)
+    assert data["cache_shape"] == [16640, 128]  # align128(16384 + 256)
+
+
+def test_tei_193_arctic_whole_object(tmp_path: Path) -> None:
+    """§2, §6 arctic_m_long on v1.9.3: max input 8192 through the n_positions alias, plain θ
+    1000 up to T = 2048 and the scaled 7000 above, per batch; cache 8192 × 64."""
+    data = _inspect(write(tmp_path, "arctic_m_long"), "tei")
+    assert data == {
+        "engine": {"name": "tei", "version": "1.9.3"},
+        "config_class": {"name": "NomicConfig", "origin": "own parser"},
+        "max_len": 8192,
+        "max_len_key": "n_positions",
+        "refusal": None,
+        "rope_class": "NomicBertModel rotary (plain + scaled cache)",
+        "base": 1000.0,
+        "scaled_base": None,
+        "cache_shape": [8192, 64],
+        "lengths": [_len(512, 1000.0), _len(2048, 1000.0), _len(4096, 7000.0),
+                    _len(8192, 7000.0)],
+        "scaling": "per batch (batch max_length > T)",
+        "evidence": "TEI rules read from the source at tag v1.9.3 (0667015), not executed",
+        "notes": ["--auto-truncate (default on): longer inputs are truncated to 8192 tokens",
+                  *TEI_NOTES_NOMIC],
+    }  # fmt: skip
+
+
+def test_tei_head_arctic_truncates(tmp_path: Path) -> None:
+    """§2(e), §6: HEAD takes mpe := max_trained_positions = 2048: inputs truncated to 2048, the
+    scaled cache is never selected."""
+    data = _inspect(write(tmp_path, "arctic_m_long"), "tei@head")
+    assert (data["max_len"], data["max_len_key"]) == (2048, "max_trained_positions")
+    assert data["evidence"] == "TEI rules read from the source at HEAD 0d124dc, not executed"
+    assert data["lengths"][2:] == [_len(4096, 1000.0, "truncated", 2048),
+                                   _len(8192, 1000.0, "truncated", 2048)]  # fmt: skip
+    assert (
+        data["notes"][0]
+        == "--auto-truncate (default on): longer inputs are truncated to 2048 tokens"
+    )
+
+
+def test_tei_qwen2_ignores_rope_scaling(tmp_path: Path) -> None:
+    """§2(c), §6 qwen2_yarn4: Qwen2 has no rope_scaling field (ignored): plain θ 1e6 over 32768
+    rows; max input 16384 (mpe capped by --max-batch-tokens)."""
+    data = _inspect(write(tmp_path, "qwen2_yarn4"), "tei")
+    assert data["config_class"] == {"name": "ModelConfig (qwen2)", "origin": "own parser"}
+    assert (data["max_len"], data["max_len_key"]) == (
+        16384, "max_position_embeddings, capped by --max-batch-tokens 16384")  # fmt: skip
+    assert (data["rope_class"], data["base"], data["scaled_base"]) == (
+        "RotaryEmbedding", 1000000.0, 1000000.0)  # fmt: skip
+    assert data["cache_shape"] == [32768, 64]
+    assert data["scaling"] == "fixed at load"
+    assert "qwen2: the config struct has no rope_scaling field: ignored" in data["notes"]
+
+
+def test_llamacpp_v2moe_whole_object(tmp_path: Path) -> None:
+    """§3, §6 nomic_v2moe_legacy under the pinned 4.57.6: raw JSON, n_positions (2048, T 2048)
+    rewritten to 512, freq_base 10000 (rotary_emb_base), no scaling; longer inputs only warn."""
+    data = _inspect(write(tmp_path, "nomic_v2moe_legacy"), "llamacpp")
+    warned = [
+        {**_len(n, 10000.0, "warned"), "note": f"n_ctx {n} > n_ctx_train 512: llama.cpp only warns"}
+        for n in (2048, 4096, 8192)
+    ]
+    assert data == {
+        "engine": {"name": "llamacpp", "version": "0.3.36"},
+        "config_class": {"name": "raw config.json", "origin": "own parser"},
+        "max_len": 512,
+        "max_len_key": "n_ctx_train (n_positions)",
+        "refusal": None,
+        "rope_class": "freq_base 10000, no scaling",
+        "base": 10000.0,
+        "scaled_base": 10000.0,
+        "cache_shape": None,
+        "lengths": [_len(512, 10000.0), *warned],
+        "scaling": "fixed at load",
+        "evidence": LLAMACPP_EVIDENCE_4,
+        "notes": [
+            "hparams: AutoConfig raised ValueError under transformers 4.57.6: raw config.json",
+            "rotary_scaling_factor is never read: the GGUF carries no scaling",
+        ],
+    }
+
+
+def test_llamacpp_qwen2_yarn_written(tmp_path: Path) -> None:
+    """§3(c): yarn → YARN + factor; §6 qwen2_yarn4: n_ctx_train 32768, freq_base 1e6."""
+    data = _inspect(write(tmp_path, "qwen2_yarn4"), "llamacpp")
+    assert data["config_class"] == {"name": "Qwen2Config", "origin": "native"}
+    assert (data["max_len"], data["max_len_key"]) == (
+        32768,
+        "n_ctx_train (max_position_embeddings)",
+    )
+    assert data["rope_class"] == "freq_base 1e+06, scaling yarn 4"
+    assert data["notes"] == ["hparams: Qwen2Config.to_dict() under transformers 4.57.6"]
+
+
+def test_llamacpp_linear_and_longrope_written(tmp_path: Path) -> None:
+    """§3(c): linear → LINEAR + factor; longrope / su → LONGROPE; dynamic → nothing written."""
+    cases = {
+        "linear": ({"rope_type": "linear", "factor": 4.0}, "freq_base 10000, scaling linear 4"),
+        "su": ({"type": "su", "short_factor": [1.0], "long_factor": [1.0]},
+               "freq_base 10000, scaling longrope"),
+        "dynamic": ({"type": "dynamic", "factor": 2.0}, "freq_base 10000, no scaling"),
+    }  # fmt: skip
+    for name, (rope, expected) in cases.items():
+        folder = _dir(tmp_path, name, {**LLAMA2, "rope_scaling": rope})
+        data = _inspect(folder, "llamacpp")
+        assert data["rope_class"] == expected, name
+    assert "rope_type dynamic: nothing is written to the GGUF (no dynamic NTK)" in data["notes"]
+
+
+def test_llamacpp_nomic_rewrites_and_asserts(tmp_path: Path) -> None:
+    """§3(b): (8192, T 2048) → 2048; any other pair → ValueError; §3(e): the assertions and
+    NomicBertForPreTraining."""
+    data = _inspect(write(tmp_path, "nomic_v15_legacy"), "llamacpp")
+    assert (data["max_len"], data["max_len_key"]) == (2048, "n_ctx_train (n_positions)")
+    odd = {**V15, "n_positions": 4096}
+    data = _inspect(_dir(tmp_path, "odd", odd), "llamacpp")
+    assert data["refusal"] == {"error": "ValueError", "message": "unrecognized parameters"}
+    prenorm = {**V15, "prenorm": True}
+    data = _inspect(_dir(tmp_path, "prenorm", prenorm), "llamacpp")
+    assert data["refusal"] == {"error": "AssertionError", "message": ""}
+    pre = {**V15, "architectures": ["NomicBertForPreTraining"]}
+    data = _inspect(_dir(tmp_path, "pre", pre), "llamacpp")
+    assert data["refusal"] == {
+        "error": "NotImplementedError",
+        "message": "Model NomicBertForPreTraining is not supported",
+    }
