@@ -483,3 +483,12 @@ def test_llamacpp_nomic_rewrites_and_asserts(tmp_path: Path) -> None:
         "error": "NotImplementedError",
         "message": "Model NomicBertForPreTraining is not supported",
     }
+
+
+def test_ollama_clamp_only_for_a_positive_context(tmp_path: Path) -> None:
+    """§3(d): the clamp needs context_length > 0: a GGUF context of 0 leaves num_ctx as asked;
+    a context of 1 (> 0, < num_ctx) clamps."""
+    zero = _inspect(_dir(tmp_path, "zero", {**LLAMA2, "max_position_embeddings": 0}), "ollama")
+    assert (zero["max_len"], zero["max_len_key"]) == (4096, "default num_ctx 4096")
+    one = _inspect(_dir(tmp_path, "one", {**LLAMA2, "max_position_embeddings": 1}), "ollama")
+    assert one["max_len"] == 1
