@@ -492,3 +492,12 @@ def test_ollama_clamp_only_for_a_positive_context(tmp_path: Path) -> None:
     assert (zero["max_len"], zero["max_len_key"]) == (4096, "default num_ctx 4096")
     one = _inspect(_dir(tmp_path, "one", {**LLAMA2, "max_position_embeddings": 1}), "ollama")
     assert one["max_len"] == 1
+
+
+def test_sentence_transformers_default_rope_is_fixed(tmp_path: Path) -> None:
+    """§6 nomic_v15_legacy: ST max_seq_length 8192 over native NomicBert's default RoPE (θ 1000
+    at every length): one base fixed at load."""
+    data = _inspect(write(tmp_path, "nomic_v15_legacy"), "sentence-transformers")
+    assert (data["scaled_base"], data["scaling"]) == (1000.0, "fixed at load")
+    assert data["rope_class"] == "NomicBertRotaryEmbedding, default"
+    assert data["max_len"] == 8192
