@@ -87,3 +87,21 @@ def test_compare_plot_agree_every_snapshot() -> None:
         if plot.exit_code != 0 or ref is None:
             continue
         assert repr(ref) in plot.stdout or str(ref) in plot.stdout, model
+
+
+def test_engine_divergence_at_tokens_used_when_truncated() -> None:
+    """An engine that truncates an N-token input is compared with the reference runtime run on
+    the tokens it really uses. arctic-embed-m-long (θ 1000, T 2048, rotary_scaling_factor 2, no
+    ST file) at N = 4096: TEI HEAD and sentence-transformers truncate to 2048 (ENGINES.md §6) and
+    rotate with θ 1000; Nomic's code on 2048 tokens does not scale (N ≤ T: θ 1000), so the
+    divergence is 0 rad, not the one against Nomic's θ' at 4096 (3108.22, SPEC §6)."""
+    rows = cli_json("compare", "Snowflake/snowflake-arctic-embed-m-long", "--bundled", "--len",
+                    "4096", "--engines", "tei@head,tei@1.9.3,sentence-transformers")  # fmt: skip
+    engines = {f"{e['engine']['name']}@{e['engine']['version']}": e for e in rows[0]["engines"]}
+    assert rows[0]["divergence"]["reference_scaled_base"] == 3108.2236667168813
+    for name in ("tei@head", "sentence-transformers@6.2"):
+        assert [x["tokens_used"] for x in engines[name]["lengths"]] == [2048]
+        assert engines[name]["divergence_rad"] == 0.0
+    # TEI 1.9.3 serves all 4096 tokens with θ' 7000 (§6): compared with Nomic's code at 4096.
+    assert [x["tokens_used"] for x in engines["tei@1.9.3"]["lengths"]] == [4096]
+    assert engines["tei@1.9.3"]["divergence_rad"] > 0.0

@@ -160,6 +160,18 @@ def test_diff_output_validates(model: str) -> None:
     valid("diff", cli_json("diff", model, "--bundled", "--lengths", "512,8192"))
 
 
+@pytest.mark.parametrize("engine", ["sglang", "tei", "llamacpp", "transformers"])
+def test_diff_with_an_engine_validates(engine: str) -> None:
+    model = "nomic-ai/nomic-embed-text-v1.5"
+    data = cli_json("diff", model, "--bundled", "--engine", engine)
+    assert data["engine"]["engine"]["name"] == engine
+    valid("diff", data)
+    valid("diff", cli_json("diff", model, "--bundled", "--engine", engine, "--lengths", "2k,8K"))
+    broken = {**data, "engine": {**data["engine"], "equals_vllm": "sometimes"}}
+    with pytest.raises(AssertionError):
+        valid("diff", broken)
+
+
 def test_diff_bare_parameters_with_a_complex_base_validate() -> None:
     # α·L/T − (α−1) = 4·100/2048 − 3 < 0: new vLLM's θ' is complex (written as a string).
     data = cli_json(

@@ -52,6 +52,10 @@ RUNS = {
     ],
     "diff-model": ["diff", NOMIC, "--bundled", "--max-model-len", "4096"],
     "diff-model-lengths": ["diff", NOMIC, "--bundled", "--lengths", "2048,8192"],
+    "diff-engine": ["diff", NOMIC, "--bundled", "--engine", "tei"],
+    "diff-engine-lengths": [
+        *("diff", NOMIC, "--bundled", "--engine", "sglang", "--lengths", "2048,8192"),
+    ],
     "plot": ["plot", NOMIC, "--bundled", "--lengths", "512..8192", "--points", "8"],
     "plot-engine": [
         *("plot", "Snowflake/snowflake-arctic-embed-m-long", "--bundled", "--trust-remote-code"),

@@ -408,11 +408,18 @@ class VllmOptions:
 
 
 def _engine_at(
-    result: EngineResult, length: int, ref: Divergence, rotary_dim: int | None
+    result: EngineResult,
+    length: int,
+    reference_at: Callable[[int], Divergence],
+    rotary_dim: int | None,
 ) -> EngineAt:
+    """The engine's divergence from the reference runtime for an input of `length` tokens, at
+    the tokens the engine really uses (a truncated input is compared with the reference run on
+    the truncated input, not on N tokens)."""
     at = next((x for x in result.lengths if x.len == length), None)
     if at is None or not at.accepted:
         return EngineAt(result, length, None, None if at is None else at.status)
+    ref = reference_at(at.tokens_used)
     base = at.base
     if isinstance(base, str) or base is None:
         return EngineAt(result, length, None, base or "no base")
@@ -423,6 +430,20 @@ def _engine_at(
         return EngineAt(result, length, None, ours if isinstance(ours, str) else str(theirs))
     widest = max((abs(a - b) for a, b in zip(ours, theirs, strict=True)), default=0.0)
     return EngineAt(result, length, (at.tokens_used - 1) * widest)
+
+
+def _reference_at(
+    model: _Model, new: Resolution, old: Resolution, length: int, at_length: Divergence
+) -> Callable[[int], Divergence]:
+    """The reference runtime's divergence for an input of n tokens (n ≤ N: an engine that
+    truncates the N-token input uses n)."""
+
+    def at(n: int) -> Divergence:
+        if n == length:
+            return at_length
+        return _divergence(model, runtimes_at(model, new, old, n), n)
+
+    return at
 
 
 def compare_model(
@@ -480,7 +501,10 @@ def compare_model(
                 reference=model.reference.kind,
                 divergence=div,
                 short=short_input,
-                engines=tuple(_engine_at(r, length, div, ref_dim) for r in results),
+                engines=tuple(
+                    _engine_at(r, length, _reference_at(model, new, old, length, div), ref_dim)
+                    for r in results
+                ),
             )
         )
     notes = model.notes

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from ntkcli.engines import vllm as vllm_engine
+from ntkcli.engines.base import Engine, EngineRequest, EngineResult
 from ntkcli.errors import NtkcliError, UsageError
 from ntkcli.fields import Prop, json_field
 from ntkcli.model import (
@@ -567,10 +569,107 @@ def diff_model_lengths(
     ]
 
 
+# --- --engine: another engine's answer beside old and new vLLM ---------------------------------
+# Two bases are "the same formula" when they agree to this relative tolerance (the engines and
+# vLLM compute θ' in float64 from the same closed forms; only rounding differs).
+FORMULA_TOLERANCE = 1e-12
+Verdict = Literal["old", "new", "old and new", "neither"]
+
+
+@dataclass(frozen=True)
+class EngineSide:
+    """`diff --engine X[@V]`: X's answer (its θ' per input length, the longest input it serves and
+    where that comes from, its cache, accepted/truncated/rejected) beside vLLM old and new, and
+    which vLLM line's θ' it equals for each input."""
+
+    result: EngineResult
+    old: EngineResult  # vLLM old and new as engines (the same resolutions as the diff's sides)
+    new: EngineResult
+    equals: tuple[tuple[VllmLine, ...], ...]  # per result.lengths: the vLLM lines with its θ'
+    verdict: Verdict | None  # over the inputs it serves; None when none has a numeric base
+
+
+def _same_base(a: Base | str | None, b: Base | str | None) -> bool:
+    if not isinstance(a, float) or not isinstance(b, float):
+        return False
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    return math.isclose(a, b, rel_tol=FORMULA_TOLERANCE, abs_tol=0.0)
+
+
+def _verdict(equals: Sequence[tuple[VllmLine, ...]]) -> Verdict | None:
+    if not equals:
+        return None
+    old = all("old" in lines for lines in equals)
+    new = all("new" in lines for lines in equals)
+    if old and new:
+        return "old and new"
+    if old:
+        return "old"
+    if new:
+        return "new"
+    return "neither"
+
+
+def engine_side(result: EngineResult, old: EngineResult, new: EngineResult) -> EngineSide:
+    """Which vLLM line's θ' (fixed at load) the engine's base for each input equals."""
+    equals: list[tuple[VllmLine, ...]] = []
+    served: list[tuple[VllmLine, ...]] = []
+    pairs: tuple[tuple[VllmLine, EngineResult], ...] = (("old", old), ("new", new))
+    for x in result.lengths:
+        lines = tuple(line for line, r in pairs if _same_base(x.base, r.scaled_base))
+        equals.append(lines)
+        if x.accepted and isinstance(x.base, float):
+            served.append(lines)
+    return EngineSide(result, old, new, tuple(equals), _verdict(served))
+
+
+def _vllm_engines(
+    r: DiffResult, request: EngineRequest
+) -> tuple[EngineResult, EngineResult] | None:
+    if r.old.resolution is None or r.new.resolution is None:
+        return None
+    return (
+        vllm_engine.result_from(r.old.resolution, request),
+        vllm_engine.result_from(r.new.resolution, request),
+    )
+
+
+def diff_engine(
+    raw: RawConfig, r: DiffResult, engine: Engine, version: str, request: EngineRequest
+) -> EngineSide:
+    """The engine beside a model diff: each input of `request.lengths` tokens on the engine
+    (with the user's --max-model-len as its length limit) and on vLLM old and new."""
+    result = engine.resolve(raw, request, version)
+    sides = _vllm_engines(r, request)
+    assert sides is not None, "diff --engine needs MODEL"
+    return engine_side(result, *sides)
+
+
+def diff_engine_lengths(
+    raw: RawConfig,
+    results: Sequence[DiffResult],
+    engine: Engine,
+    version: str,
+    request: EngineRequest,
+) -> list[EngineSide]:
+    """--lengths: per row, one input of N tokens on the engine (at its own length limit) and on
+    vLLM old and new started with max_model_len = N (as compare does)."""
+    lengths = tuple(r.length for r in results if r.length is not None)
+    result = engine.resolve(raw, replace(request, lengths=lengths, max_model_len=None), version)
+    out = []
+    for r, at in zip(results, result.lengths, strict=True):
+        sides = _vllm_engines(r, replace(request, lengths=(at.len,), max_model_len=r.length))
+        assert sides is not None, "diff --engine needs MODEL"
+        out.append(engine_side(replace(result, lengths=(at,)), *sides))
+    return out
+
+
 __all__ = [
     "DIFF_TOLERANCE",
     "BareParams",
     "DiffResult",
+    "EngineSide",
     "Formula",
     "Memory",
     "Side",
@@ -578,6 +677,8 @@ __all__ = [
     "check_max_bytes",
     "diff_bare",
     "diff_bare_lengths",
+    "diff_engine",
+    "diff_engine_lengths",
     "diff_model",
     "diff_model_lengths",
     "require_torch",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,11 @@ from ntkcli.commands.lengths import parse_lengths
 from ntkcli.errors import EXIT_FINDINGS, UsageError
 from ntkcli.model import DEFAULT_MAX_BYTES
 from ntkcli.sources import HubOptions
+
+if TYPE_CHECKING:
+    from ntkcli.analysis.diff import DiffResult
+    from ntkcli.engines.base import Engine
+    from ntkcli.model import RawConfig, Request
 
 BARE = "Bare parameters (no MODEL)"
 
@@ -100,6 +105,36 @@ ExitCode = Annotated[
     bool,
     typer.Option("--exit-code", help="Exit 1 when old and new differ (like git diff --exit-code)."),
 ]
+DiffEngine = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Also show this engine's answer beside old and new vLLM: NAME[@VERSION] — sglang, "
+        "tei, tei@head, llamacpp, ollama, transformers, sentence-transformers, vllm@X. "
+        "Needs MODEL.",
+        rich_help_panel="vLLM",
+        show_default=False,
+    ),
+]
+DiffVllm = Annotated[
+    str | None,
+    typer.Option(
+        "--vllm",
+        help="Also show this vLLM release beside old and new: --vllm X is --engine vllm@X.",
+        rich_help_panel="vLLM",
+        show_default=False,
+    ),
+]
+
+
+def _engine_text(engine: str | None, vllm: str | None) -> str | None:
+    """--engine, or --vllm X as its shorthand --engine vllm@X."""
+    if engine is not None and vllm is not None:
+        raise UsageError(
+            "give --engine or --vllm, not both",
+            hint="--vllm X is --engine vllm@X",
+        )
+    return f"vllm@{vllm}" if vllm is not None else engine
 
 
 def _check_mode(
@@ -145,6 +180,8 @@ def diff(
     real_caches: RealCaches = False,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     exit_code: ExitCode = False,
+    engine: DiffEngine = None,
+    vllm: DiffVllm = None,
     *,
     source: HubOptions,
     format: o.Format = "table",
@@ -163,12 +200,24 @@ def diff(
         "--max-trained-positions": max_trained_positions,
         "--head-size": head_size,
     }
+    engine_text = _engine_text(engine, vllm)
     model_flags = {
         "--max-model-len": max_model_len,
         "--hf-overrides": hf_overrides,
         "--allow-long-max-model-len": allow_long_max_model_len,
     }
     _check_mode(model, bare_flags, model_flags)
+    chosen = None
+    if engine_text is not None and model is None:
+        flag = "--engine" if vllm is None else "--vllm"
+        raise UsageError(
+            f"{flag} needs MODEL: an engine reads a config",
+            hint="ntkcli diff MODEL --engine sglang",
+        )
+    if engine_text is not None:
+        from ntkcli.engines.registry import parse_engine  # lazy: keeps start-up light
+
+        chosen = parse_engine(engine_text, "--vllm" if vllm is not None else "--engine")
     length_list = None if lengths is None else list(parse_lengths(lengths, "--lengths").lengths)
     budget = analysis.check_max_bytes(max_bytes)
     if real_caches:
@@ -205,12 +254,55 @@ def diff(
                 raw, request, length_list, budget, real_caches=real_caches
             )
         )
+        if chosen is not None:
+            _emit_with_engine(raw, results, chosen, request, transformers, format)
+            _exit(results, exit_code)
+            return
     if format == "json":
         console.emit_json(diff_json(results))
     elif isinstance(results, list):
         console.emit(lengths_table(results))
     else:
         console.emit(diff_table(results))
+    _exit(results, exit_code)
+
+
+def _exit(results: DiffResult | list[DiffResult], exit_code: bool) -> None:
     differs = any(r.differs for r in results) if isinstance(results, list) else results.differs
     if exit_code and differs:
         raise typer.Exit(code=EXIT_FINDINGS)
+
+
+def _emit_with_engine(
+    raw: RawConfig,
+    results: DiffResult | list[DiffResult],
+    chosen: tuple[Engine, str],
+    request: Request,
+    transformers: str | None,
+    format: str,
+) -> None:
+    """--engine: the diff, then the engine's answer beside old and new vLLM."""
+    from ntkcli.analysis import diff as analysis  # lazy: keeps start-up light
+    from ntkcli.commands.engine_view import engine_request  # lazy: keeps start-up light
+    from ntkcli.render.diff import (  # lazy: keeps start-up light
+        diff_table,
+        engine_lengths_table,
+        engine_side_table,
+        lengths_table,
+    )
+    from ntkcli.serialize.diff import diff_with_engine  # lazy: keeps start-up light
+
+    engine, version = chosen
+    ask = engine_request(request, transformers=transformers)
+    if isinstance(results, list):
+        sides = analysis.diff_engine_lengths(raw, results, engine, version, ask)
+    else:
+        sides = [analysis.diff_engine(raw, results, engine, version, ask)]
+    if format == "json":
+        console.emit_json(diff_with_engine(results, sides))
+    elif isinstance(results, list):
+        console.emit(lengths_table(results))
+        console.emit(engine_lengths_table(sides))
+    else:
+        console.emit(diff_table(results))
+        console.emit(engine_side_table(sides[0]))

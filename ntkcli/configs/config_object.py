@@ -17,7 +17,7 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from ntkcli.configs import tables as configs
 from ntkcli.errors import ConfigError
@@ -82,11 +82,11 @@ _KEPT: Mapping[str, tuple[tuple[str, ...], Mapping[str, Any]]] = {
 }
 
 
-def _class_data(model_type: str) -> ClassData:
+def _class_data(model_type: str, version: str = TABLE_VERSION) -> ClassData:
     """One native class from the shipped table (SPEC-loading §2'.3, §2'.7 D1)."""
-    facts = configs.class_facts(TABLE_VERSION, model_type)
+    facts = configs.class_facts(version, model_type)
     if facts is None or not facts.get("native"):
-        raise LookupError(f"transformers {TABLE_VERSION} has no native class for {model_type}")
+        raise LookupError(f"transformers {version} has no native class for {model_type}")
     keys, quirks = _KEPT[model_type]
     rope = facts["rope_parameters"] if facts["has_rope_parameters"] else None
     nested = isinstance(rope, Mapping) and "full_attention" in rope
@@ -97,7 +97,7 @@ def _class_data(model_type: str) -> ClassData:
         theta = rope["full_attention"]["rope_theta"] if nested else rope["rope_theta"]
         local = rope["sliding_attention"]["rope_theta"] if nested else None
         partial = None if nested else rope.get("partial_rotary_factor")
-    probe_l0 = configs.table(TABLE_VERSION)["probe_original_max_position_embeddings"]
+    probe_l0 = configs.table(version)["probe_original_max_position_embeddings"]
     probes: Mapping[str, Mapping[str, Any]] = facts.get("probes", {})
     rewrites = {t: p["rope_type"] for t, p in probes.items() if p.get("rope_type") not in (None, t)}
     top_l0 = probes.get("yarn", {}).get("original_max_position_embeddings")
@@ -120,6 +120,18 @@ def native_class(model_type: str) -> ClassData | None:
     """The emulated native class of `model_type`, built from the table on first use (building
     all of them at import cost start-up for the one a config names)."""
     return _class_data(model_type) if model_type in _KEPT else None
+
+
+@functools.cache
+def native_class_in(version: str, model_type: str) -> ClassData | None:
+    """The emulated native class of `model_type` in another shipped transformers table (the
+    engines that pin their own transformers: SGLang's 5.19.0, the llama.cpp converter's
+    4.57.6)."""
+    if version == TABLE_VERSION:
+        return native_class(model_type)
+    if model_type not in _KEPT or model_type not in configs.native_model_types(version):
+        return None
+    return _class_data(model_type, version)
 
 
 @functools.cache
@@ -198,6 +210,18 @@ L0_TYPES = frozenset({"llama3", "yarn", "longrope"})
 ROPE_KEYS = ("rope_scaling", "rope_parameters", "rope_theta", "partial_rotary_factor")
 
 
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number (bool is not one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def primary_rope(params: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, bool]:
+    """(the parameters of the first layer type, nested?) for per-layer-type rope dicts (R-S6)."""
+    if params and all(isinstance(v, Mapping) for v in params.values()):
+        return next(iter(params.values())), True
+    return params, False
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -219,6 +243,7 @@ class ConfigObject:
         *,
         trust_remote_code: bool = False,
         transformers_major: int = 5,
+        table_version: str | None = None,
     ) -> None:
         model_type = values.get("model_type", "")
         if not isinstance(model_type, str):
@@ -230,8 +255,16 @@ class ConfigObject:
         self.transformers_major = transformers_major
         self.remote_ref = _remote_name(values.get("auto_map"))
         self.known = True
-        not_native = _not_native(TABLE_VERSION if transformers_major == 5 else TABLE_VERSION_4)
-        native = None if model_type in not_native else native_class(model_type)
+        # table_version: the transformers whose class facts apply (default: vLLM's, with the
+        # native set of 4.57.6 under transformers 4).
+        if table_version is None:
+            not_native = _not_native(TABLE_VERSION if transformers_major == 5 else TABLE_VERSION_4)
+            native = None if model_type in not_native else native_class(model_type)
+        else:
+            not_native = _not_native(table_version)
+            native = (
+                None if model_type in not_native else native_class_in(table_version, model_type)
+            )
         if self.remote_ref is not None and trust_remote_code:
             self.origin = "remote"
             name = self.remote_ref.rsplit(".", 1)[-1]

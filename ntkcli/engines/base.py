@@ -122,6 +122,14 @@ class Engine(Protocol):
     def resolve(self, raw: RawConfig, request: EngineRequest, version: str) -> EngineResult: ...
 
 
+def edited_config(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """config.json as if the user had edited it: each override key replaces the JSON's value
+    (engines without an override flag: TEI, the llama.cpp converter, transformers)."""
+    edited = dict(config)
+    edited.update(overrides)
+    return edited
+
+
 class FixedVersions:
     """check_version for engines that model a fixed list of releases."""
 

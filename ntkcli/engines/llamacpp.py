@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ntkcli.engines import tf_config
+from ntkcli.configs import tables
+from ntkcli.configs.config_object import is_number
+from ntkcli.engines import transformers as tf_engine
 from ntkcli.engines.base import (
     ConfigClassInfo,
     EngineId,
@@ -27,11 +29,15 @@ from ntkcli.engines.base import (
     FixedVersions,
     LengthResult,
     LengthStatus,
+    edited_config,
 )
-from ntkcli.engines.tf_config import is_number
 from ntkcli.model import RawConfig
 
 VERSION = "0.3.36"
+# The transformers the converter runs under: its pin (requirements-convert_legacy_llama.txt), or
+# the 5.x it was also run under (`--transformers 5`).
+TRANSFORMERS = {4: "4.57.6", 5: "5.19.0"}
+RAW_JSON = "raw config.json"
 EVIDENCE_TF = {
     4: "llama.cpp converter of llama-cpp-python 0.3.36 as run under transformers 4.57.6 "
     "(its pin); runtime rules read from the source; computed here without either",
@@ -59,6 +65,7 @@ class ConverterRaises(Exception):
     def __init__(self, error: str, message: str) -> None:
         super().__init__(message)
         self.refusal = EngineRefusal(error, message)
+        self.config_class = ConfigClassInfo("—", "native")
 
 
 def transformers_major(text: str | None) -> int:
@@ -67,12 +74,27 @@ def transformers_major(text: str | None) -> int:
     return 4 if text.strip().startswith("4") else 5
 
 
-def load_hparams(config: Mapping[str, Any], major: int) -> tuple[dict[str, Any], str, str]:
-    """(hparams, config class name, how they were read)."""
-    tf = tf_config.load(config, major)
+def load_hparams(
+    config: Mapping[str, Any], major: int
+) -> tuple[dict[str, Any], ConfigClassInfo, str]:
+    """(hparams, the config class read, how they were read): AutoConfig(...).to_dict() under the
+    converter's transformers, or the raw config.json when AutoConfig raises."""
+    version = TRANSFORMERS[major]
+    tf = tf_engine.load_config(config, major=major, table=version)
     if isinstance(tf, EngineRefusal):
-        return dict(config), "raw config.json", f"AutoConfig raised {tf.error}: raw config.json"
-    return dict(tf.values), tf.class_name, f"{tf.class_name}.to_dict()"
+        read = f"AutoConfig raised {tf.error} under transformers {version}: raw config.json"
+        return dict(config), ConfigClassInfo(RAW_JSON, "own parser"), read
+    hparams = tf.attributes()
+    if major < 5:
+        # to_dict() under 4.x carries every class default, rope_theta among them (the class-facts
+        # table holds the ones that matter here); the object's own values win.
+        facts = tables.class_facts(version, tf.model_type) or {}
+        hparams = {**facts.get("defaults", {}), **hparams}
+    if major >= 5 and tf.data.partial_key != "partial_rotary_factor":
+        # GPTNeoXConfig 5.x folds rotary_pct into rope_parameters: to_dict() has no rotary_pct.
+        hparams.pop(tf.data.partial_key, None)
+    read = f"{tf.class_name}.to_dict() under transformers {version}"
+    return hparams, tf_engine.class_info(tf), read
 
 
 def _nomic(hparams: dict[str, Any], architecture: str) -> None:
@@ -111,7 +133,17 @@ def _nomic(hparams: dict[str, Any], architecture: str) -> None:
 
 def convert(config: Mapping[str, Any], major: int) -> dict[str, Any]:
     """The GGUF metadata the converter writes that matters here, or ConverterRaises."""
-    hparams, class_name, read = load_hparams(config, major)
+    hparams, config_class, read = load_hparams(config, major)
+    try:
+        return _convert(hparams, config_class, read, major)
+    except ConverterRaises as exc:
+        exc.config_class = config_class
+        raise
+
+
+def _convert(
+    hparams: dict[str, Any], config_class: ConfigClassInfo, read: str, major: int
+) -> dict[str, Any]:
     architectures = hparams.get("architectures") or []
     architecture = architectures[0] if architectures else ""
     model_type = hparams.get("model_type")
@@ -146,7 +178,7 @@ def convert(config: Mapping[str, Any], major: int) -> dict[str, Any]:
     elif kind in ("longrope", "su"):
         scaling = "longrope"
     return {
-        "class_name": class_name,
+        "config_class": config_class,
         "read": read,
         "context_length": context,
         "context_key": context_key,
@@ -165,9 +197,10 @@ def refused_result(
     refusal: EngineRefusal,
     lengths: tuple[int, ...],
     notes: tuple[str, ...],
+    config_class: ConfigClassInfo,
 ) -> EngineResult:
     return EngineResult(
-        EngineId(name, version), ConfigClassInfo("—", "native"), None, None, refusal, None,
+        EngineId(name, version), config_class, None, None, refusal, None,
         None, None, None, tuple(LengthResult(n, None, False, 0, "refused") for n in lengths),
         "none", evidence, notes,
     )  # fmt: skip
@@ -175,16 +208,16 @@ def refused_result(
 
 def gguf(
     raw: RawConfig, request: EngineRequest
-) -> tuple[dict[str, Any] | EngineRefusal, int, list[str]]:
+) -> tuple[dict[str, Any] | ConverterRaises, int, list[str]]:
     major = transformers_major(request.transformers)
     notes: list[str] = []
     if request.hf_overrides:
         notes.append("overrides applied to config.json as if the file had been edited")
-    config = tf_config.with_overrides(raw.config, request.hf_overrides)
+    config = edited_config(raw.config, request.hf_overrides)
     try:
         return convert(config, major), major, notes
     except ConverterRaises as exc:
-        return exc.refusal, major, notes
+        return exc, major, notes
 
 
 class LlamaCppEngine(FixedVersions):
@@ -195,8 +228,11 @@ class LlamaCppEngine(FixedVersions):
     def resolve(self, raw: RawConfig, request: EngineRequest, version: str) -> EngineResult:
         meta, major, notes = gguf(raw, request)
         evidence = EVIDENCE_TF[major]
-        if isinstance(meta, EngineRefusal):
-            return refused_result(self.name, version, evidence, meta, request.lengths, tuple(notes))
+        if isinstance(meta, ConverterRaises):
+            return refused_result(
+                self.name, version, evidence, meta.refusal, request.lengths, tuple(notes),
+                meta.config_class,
+            )  # fmt: skip
         return describe(self.name, version, evidence, meta, request, notes, None)
 
 
@@ -241,7 +277,7 @@ def describe(
     rope_class += f", scaling {meta['scaling']}" if meta["scaling"] else ", no scaling"
     return EngineResult(
         engine=EngineId(name, version),
-        config_class=ConfigClassInfo(meta["class_name"], "native"),
+        config_class=meta["config_class"],
         max_len=max_len,
         max_len_key=key,
         refusal=None,

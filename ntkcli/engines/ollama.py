@@ -11,7 +11,7 @@ every runner path does so is not verified.
 from __future__ import annotations
 
 from ntkcli.engines import llamacpp
-from ntkcli.engines.base import EngineRefusal, EngineRequest, EngineResult, FixedVersions
+from ntkcli.engines.base import EngineRequest, EngineResult, FixedVersions
 from ntkcli.model import RawConfig
 
 VERSION = "0.33.0"
@@ -29,10 +29,11 @@ class OllamaEngine(FixedVersions):
             "Ollama num_ctx clamp read from llm/server.go at v0.33.0-rc2 (fb30760), not executed; "
             + llamacpp.EVIDENCE_TF[major]
         )
-        if isinstance(meta, EngineRefusal):
+        if isinstance(meta, llamacpp.ConverterRaises):
             return llamacpp.refused_result(
-                self.name, version, evidence, meta, request.lengths, tuple(notes)
-            )
+                self.name, version, evidence, meta.refusal, request.lengths, tuple(notes),
+                meta.config_class,
+            )  # fmt: skip
         asked = request.max_model_len or DEFAULT_NUM_CTX
         source = "num_ctx (--max-model-len)" if request.max_model_len else "default num_ctx 4096"
         train = meta["context_length"]

@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ntkcli.configs.config_object import ConfigObject, LoadRefusal
-from ntkcli.engines.tf_config import is_number
+from ntkcli.configs.config_object import ConfigObject, LoadRefusal, is_number
 from ntkcli.errors import ConfigError
 from ntkcli.model import DEFAULT_THETA, Base
 from ntkcli.references.nomic_code import nomic_rope

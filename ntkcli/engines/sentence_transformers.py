@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ntkcli.engines import transformers as tf_engine
 from ntkcli.engines.base import (
-    ConfigClassInfo,
     EngineId,
     EngineRefusal,
     EngineRequest,
@@ -37,13 +36,13 @@ class SentenceTransformersEngine(FixedVersions):
         if isinstance(tf, EngineRefusal):
             return tf_engine.refused(self.name, version, EVIDENCE, tf, request.lengths)
         rope = tf_engine.forward_rope(tf)
-        notes = list(tf_engine.overrides_note(request))
+        notes = [*tf_engine.overrides_note(request), *tf_engine.remote_note(tf)]
         st_len = (raw.st_config or {}).get("max_seq_length")
         limit: int | None
         if isinstance(st_len, int) and not isinstance(st_len, bool):
             limit, key = st_len, f"{raw.st_file or 'sentence_bert_config.json'} max_seq_length"
         else:
-            limit, key = tf.mpe, "max_position_embeddings"
+            limit, key = tf_engine.mpe(tf), "max_position_embeddings"
             notes.append(
                 "no sentence-transformers max_seq_length: min(tokenizer model_max_length, "
                 "max_position_embeddings); the tokenizer file is not read: an upper bound"
@@ -52,7 +51,7 @@ class SentenceTransformersEngine(FixedVersions):
             notes.append(rope.note)
         return EngineResult(
             engine=EngineId(self.name, version),
-            config_class=ConfigClassInfo(tf.class_name, "native"),
+            config_class=tf_engine.class_info(tf),
             max_len=limit,
             max_len_key=key,
             refusal=rope.refusal,
@@ -66,5 +65,5 @@ class SentenceTransformersEngine(FixedVersions):
             else "fixed at load",
             evidence=EVIDENCE,
             notes=tuple(notes),
-            extra={"max_position_embeddings": tf.mpe},
+            extra={"max_position_embeddings": tf_engine.mpe(tf)},
         )

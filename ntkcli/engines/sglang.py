@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ntkcli.engines import tf_config
+from ntkcli.configs.config_object import ConfigObject, is_number, primary_rope
 from ntkcli.engines import transformers as tf_engine
 from ntkcli.engines.base import (
     ConfigClassInfo,
@@ -33,7 +33,6 @@ from ntkcli.engines.base import (
     FixedVersions,
     LengthResult,
 )
-from ntkcli.engines.tf_config import TfConfig, is_number, primary_rope
 from ntkcli.model import Base, RawConfig
 from ntkcli.rope import ntk
 
@@ -70,7 +69,7 @@ class SglangRaises(Exception):
         self.refusal = EngineRefusal(error, message)
 
 
-def context_length(tf: TfConfig) -> tuple[int, str]:
+def context_length(tf: ConfigObject) -> tuple[int, str]:
     """get_context_length: (context_len, the key that gave it)."""
     params, _ = primary_rope(tf.rope_parameters)
     factor: Any = 1
@@ -79,7 +78,7 @@ def context_length(tf: TfConfig) -> tuple[int, str]:
         if "original_max_position_embeddings" in params or params.get("rope_type") == "llama3":
             factor = 1
     for key in CONTEXT_KEYS:
-        value = tf.get(key)
+        value = tf.get(key, None)
         if value is not None:
             if factor is None or not is_number(factor) or not is_number(value):
                 left = type(factor).__name__ if not is_number(factor) else type(value).__name__
@@ -94,7 +93,7 @@ def align128(n: int) -> int:
     return (n + 127) // 128 * 128
 
 
-def _rope(tf: TfConfig) -> tuple[str, float, int, Base | str, int]:
+def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
     """get_rope for the Llama call site: (class, θ, d, θ', cache rows before the reserve)."""
     params, nested = primary_rope(tf.rope_parameters)
     if nested:
@@ -102,8 +101,9 @@ def _rope(tf: TfConfig) -> tuple[str, float, int, Base | str, int]:
     params = params or {}
     theta_value = params.get("rope_theta")
     theta = float(theta_value) if is_number(theta_value) else 10000.0
-    mpe = tf.mpe if tf.mpe is not None else 8192
-    head = tf.head_dim
+    mpe = tf_engine.mpe(tf)
+    mpe = 8192 if mpe is None else mpe
+    head = tf_engine.head_dim(tf)
     if head is None:
         raise SglangRaises("AttributeError", "the config has no head_dim or hidden_size")
     partial = params.get("partial_rotary_factor", tf.get("partial_rotary_factor", 1.0))
@@ -149,7 +149,22 @@ def _rope(tf: TfConfig) -> tuple[str, float, int, Base | str, int]:
 
 
 def _merge(raw: RawConfig, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    return tf_config.sglang_overrides(raw.config, overrides)
+    """--json-model-override-args: a dict value for rope_scaling / rope_parameters is merged into
+    the current dict ({**current, **value}); every other key is a plain setattr."""
+    edited = dict(raw.config)
+    for key, value in overrides.items():
+        current = edited.get(key)
+        if key in ("rope_scaling", "rope_parameters") and isinstance(value, Mapping):
+            if key == "rope_scaling" and not isinstance(current, Mapping):
+                # v5 aliases rope_scaling to rope_parameters
+                current = edited.get("rope_parameters")
+                key = "rope_parameters" if isinstance(current, Mapping) else key
+            merged = dict(current) if isinstance(current, Mapping) else {}
+            merged.update(value)
+            edited[key] = merged
+        else:
+            edited[key] = value
+    return edited
 
 
 class SglangEngine(FixedVersions):
@@ -165,10 +180,13 @@ class SglangEngine(FixedVersions):
                 "overrides applied as --json-model-override-args (rope dicts merged into the "
                 "config's, other keys set)"
             )
-        tf = tf_config.load(_merge(raw, request.hf_overrides), 5)
+        tf = tf_engine.load_config(
+            _merge(raw, request.hf_overrides), trust_remote_code=request.trust_remote_code
+        )
         if isinstance(tf, EngineRefusal):
             return tf_engine.refused(self.name, version, EVIDENCE, tf, request.lengths)
-        cls = ConfigClassInfo(tf.class_name, "native")
+        cls = tf_engine.class_info(tf)
+        notes.extend(tf_engine.remote_note(tf))
         try:
             derived, key = context_length(tf)
         except SglangRaises as exc:
@@ -227,7 +245,7 @@ class SglangEngine(FixedVersions):
         self,
         ident: EngineId,
         cls: ConfigClassInfo,
-        tf: TfConfig,
+        tf: ConfigObject,
         context: int,
         key: str,
         refusal: EngineRefusal | None,

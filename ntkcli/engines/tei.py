@@ -21,7 +21,7 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
-from ntkcli.engines import tf_config
+from ntkcli.configs.config_object import is_number
 from ntkcli.engines.base import (
     ConfigClassInfo,
     EngineId,
@@ -31,8 +31,8 @@ from ntkcli.engines.base import (
     FixedVersions,
     LengthResult,
     LengthStatus,
+    edited_config,
 )
-from ntkcli.engines.tf_config import is_number
 from ntkcli.model import RawConfig
 
 VERSIONS = ("1.9.3", "head")
@@ -141,7 +141,7 @@ class TeiEngine(FixedVersions):
 
     def resolve(self, raw: RawConfig, request: EngineRequest, version: str) -> EngineResult:
         evidence = f"TEI rules read from the source at {TAGS[version]}, not executed"
-        config = tf_config.with_overrides(raw.config, request.hf_overrides)
+        config = edited_config(raw.config, request.hf_overrides)
         notes: list[str] = []
         if request.hf_overrides:
             notes.append("overrides applied to config.json as if the file had been edited")

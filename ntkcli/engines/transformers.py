@@ -9,9 +9,11 @@ recomputes inv_freq only past the cached length). Computed here in float64 from 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from ntkcli.engines import tf_config
+from ntkcli.configs.config_object import ConfigObject, LoadRefusal, is_number, primary_rope
 from ntkcli.engines.base import (
     ConfigClassInfo,
     EngineId,
@@ -21,12 +23,14 @@ from ntkcli.engines.base import (
     FixedVersions,
     LengthResult,
     LengthStatus,
+    edited_config,
 )
-from ntkcli.engines.tf_config import TfConfig, is_number, primary_rope
 from ntkcli.model import Base, RawConfig
 from ntkcli.rope import ntk
 
 VERSION = "5.19.0"
+TABLE = VERSION  # the class-facts table of the config layer these answers use (SGLang's pin)
+GENERIC_THETA = 10000.0  # PretrainedConfig.default_theta
 EVIDENCE = (
     "transformers 5.19 rules (AutoConfig and the model's RotaryEmbedding, as run on CPU); "
     "computed here without importing transformers"
@@ -72,7 +76,91 @@ class ForwardRope:
         return f"{self.rope_type}: no single base"
 
 
-def forward_rope(tf: TfConfig) -> ForwardRope:
+def load_config(
+    config: Mapping[str, Any],
+    *,
+    major: int = 5,
+    table: str = TABLE,
+    trust_remote_code: bool = False,
+) -> ConfigObject | EngineRefusal:
+    """AutoConfig.from_pretrained(trust_remote_code=...) under transformers `table`: the config
+    layer's object, or what it raises (as the engine prints it)."""
+    model_type = config.get("model_type")
+    if not isinstance(model_type, str) or not model_type:
+        # AutoConfig: "Unrecognized model in ... Should have a `model_type` key"
+        return EngineRefusal("ValueError", "Unrecognized model: config.json has no model_type")
+    try:
+        return ConfigObject(
+            config,
+            trust_remote_code=trust_remote_code,
+            transformers_major=major,
+            table_version=table,
+        )
+    except LoadRefusal as exc:
+        return EngineRefusal(exc.error, exc.message)
+
+
+def remote_note(cfg: ConfigObject) -> tuple[str, ...]:
+    """A remote config class (trust_remote_code): the model's own code is not modelled."""
+    if cfg.origin != "remote":
+        return ()
+    return (
+        f"remote config class {cfg.remote_ref}: the model's own modelling code is not modelled; "
+        "RoPE described from the config's keys (best effort)",
+    )
+
+
+def class_info(cfg: ConfigObject) -> ConfigClassInfo:
+    return ConfigClassInfo(cfg.class_name, "remote" if cfg.origin == "remote" else "native")
+
+
+def int_attr(cfg: ConfigObject, name: str) -> int | None:
+    """getattr(config, name, None) when it is a number, as an int."""
+    value = cfg.get(name, None)
+    return int(value) if is_number(value) else None
+
+
+def mpe(cfg: ConfigObject) -> int | None:
+    return int_attr(cfg, "max_position_embeddings")
+
+
+def theta(cfg: ConfigObject) -> float:
+    """θ: rope_parameters' rope_theta (transformers 5 folds it in), else the JSON's top-level
+    rope_theta (transformers 4 keeps it), else the class default θ."""
+    params, _ = primary_rope(cfg.rope_parameters)
+    value = (params or {}).get("rope_theta", cfg.get("rope_theta", None))
+    if is_number(value):
+        return float(value)
+    if cfg.origin == "remote" and is_number(cfg.get("rotary_emb_base", None)):
+        return float(cfg.get("rotary_emb_base"))  # Nomic's remote class: its θ attribute
+    default = cfg.data.default_theta
+    return float(default) if default is not None else GENERIC_THETA
+
+
+def head_dim(cfg: ConfigObject) -> int | None:
+    """head_dim as the model code uses it: the class's (JSON value or hidden // heads); native
+    NomicBert always divides hidden_size by num_attention_heads."""
+    head = int_attr(cfg, "head_dim")
+    if head is not None and cfg.model_type != "nomic_bert":
+        return head
+    hidden, heads = int_attr(cfg, "hidden_size"), int_attr(cfg, "num_attention_heads")
+    if hidden is None or not heads:
+        return None
+    return hidden // heads
+
+
+def rotary_dim(cfg: ConfigObject) -> int | None:
+    head = head_dim(cfg)
+    if head is None:
+        return None
+    params, _ = primary_rope(cfg.rope_parameters)
+    partial = (params or {}).get("partial_rotary_factor")
+    if partial is None:
+        partial = cfg.get("partial_rotary_factor", None)
+    return int(head * float(partial)) if is_number(partial) else head
+
+
+def forward_rope(tf: ConfigObject) -> ForwardRope:
     """The rotary module transformers 5 builds for `tf`, or the exception it raises."""
     rope_class = tf.class_name.replace("Config", "RotaryEmbedding")
     if rope_class == "PretrainedRotaryEmbedding":
@@ -81,10 +169,10 @@ def forward_rope(tf: TfConfig) -> ForwardRope:
     params = params or {}
     rope_type = str(params.get("rope_type") or "default")
     theta_value = params.get("rope_theta")
-    theta = float(theta_value) if is_number(theta_value) else tf.theta
+    base = float(theta_value) if is_number(theta_value) else theta(tf)
     factor_value = params.get("factor")
     factor = float(factor_value) if is_number(factor_value) else None
-    rope = ForwardRope(rope_class, rope_type, theta, tf.rotary_dim, tf.mpe, factor)
+    rope = ForwardRope(rope_class, rope_type, base, rotary_dim(tf), mpe(tf), factor)
     note = "per-layer rope parameters: the first layer type is described" if nested else None
     known = ("default", "dynamic", "linear", "yarn", "llama3", "longrope", "proportional")
     if rope_type not in known:
@@ -123,8 +211,9 @@ def fixed_base(rope: ForwardRope) -> Base | str | None:
     return rope.base_at(0)
 
 
-def load(raw: RawConfig, request: EngineRequest, major: int = 5) -> TfConfig | EngineRefusal:
-    return tf_config.load(tf_config.with_overrides(raw.config, request.hf_overrides), major)
+def load(raw: RawConfig, request: EngineRequest) -> ConfigObject | EngineRefusal:
+    config = edited_config(raw.config, request.hf_overrides)
+    return load_config(config, trust_remote_code=request.trust_remote_code)
 
 
 def refused(
@@ -167,8 +256,8 @@ class TransformersEngine(FixedVersions):
         if isinstance(tf, EngineRefusal):
             return refused(self.name, version, EVIDENCE, tf, request.lengths)
         rope = forward_rope(tf)
-        notes = list(overrides_note(request))
-        if tf.model_type == "nomic_bert":
+        notes = [*overrides_note(request), *remote_note(tf)]
+        if tf.model_type == "nomic_bert" and tf.origin == "native":
             notes.append(
                 "native NomicBertConfig: n_positions, rotary_emb_base and rotary_scaling_factor "
                 "are not read (mpe and θ are the class's)"
@@ -177,7 +266,7 @@ class TransformersEngine(FixedVersions):
             notes.append(rope.note)
         return EngineResult(
             engine=EngineId(self.name, version),
-            config_class=ConfigClassInfo(tf.class_name, "native"),
+            config_class=class_info(tf),
             max_len=None,
             max_len_key="no limit: cos/sin are computed for any position",
             refusal=rope.refusal,
@@ -191,5 +280,5 @@ class TransformersEngine(FixedVersions):
             else "fixed at load",
             evidence=EVIDENCE,
             notes=tuple(notes),
-            extra={"max_position_embeddings": tf.mpe},
+            extra={"max_position_embeddings": mpe(tf)},
         )

@@ -7,16 +7,18 @@ stacking of a wide table's cells (which reads transposed here)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from ntkcli.analysis.diff import CLOSED_FORM_NOTE, DIFF_TOLERANCE, DiffResult, Side
+from ntkcli.analysis.diff import CLOSED_FORM_NOTE, DIFF_TOLERANCE, DiffResult, EngineSide, Side
 from ntkcli.console import Fitted, fit
+from ntkcli.engines.base import EngineResult, LengthResult
 from ntkcli.numbers import byte_size, exact, grouped
+from ntkcli.render.engine_result import engine_name
 
 SHORT_CELL = 34  # a cell line up to this long is a value that must not wrap in the wide layout
 OLD_HEADER = "old vLLM (≤ 0.21)"
@@ -320,3 +322,105 @@ def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
         tail.append(Text("\n".join(dict.fromkeys(notes)), style="yellow"))
     # Its cells are short lines already: the wide table as long as no word breaks.
     return _Narrow(table, [table, *tail], [*sections, *tail], lines=None)
+
+
+# --- --engine: another engine beside old and new vLLM ------------------------------------------
+VERDICTS = {
+    "old": "old vLLM's (≤ 0.21): the same θ' as old vLLM for every input it serves",
+    "new": "new vLLM's (≥ 0.22): the same θ' as new vLLM for every input it serves",
+    "old and new": "old and new vLLM agree here, and the engine uses the same θ'",
+    "neither": "neither: its θ' differs from old or new vLLM's for some input it serves",
+}
+
+
+def _status(x: LengthResult) -> str:
+    return f"truncated → {x.tokens_used}" if x.status == "truncated" else x.status
+
+
+def _equals(lines: Sequence[str]) -> str:
+    return "= " + " = ".join(lines) if lines else "≠ old, new"
+
+
+def _verdict(e: EngineSide) -> str:
+    return VERDICTS[e.verdict] if e.verdict else "— (no input served with one base)"
+
+
+def _cache(r: EngineResult) -> str:
+    return "—" if r.cache_shape is None else f"{r.cache_shape[0]:,} × {r.cache_shape[1]}"
+
+
+def engine_side_table(e: EngineSide) -> RenderableType:
+    """The engine's answer with old and new vLLM's beside it, field by field."""
+    r, old, new = e.result, e.old, e.new
+    table = Table(
+        title=f"{engine_name(r)} beside vLLM old and new",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_header=False,
+        pad_edge=False,
+    )
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+
+    def vllm(fn: Callable[[EngineResult], str]) -> str:
+        return f"\nvLLM old {fn(old)}; new {fn(new)}"
+
+    def limit(x: EngineResult) -> str:
+        return "no limit" if x.max_len is None else f"{x.max_len:,}"
+
+    table.add_row("config class", f"{r.config_class.name} ({r.config_class.origin})")
+    key = f" ({r.max_len_key})" if r.max_len_key else ""
+    table.add_row("longest input", Text(limit(r) + key, style="bold") + Text(vllm(limit)))
+    if r.refusal is not None:
+        table.add_row("refusal", Text(f"{r.refusal.error}: {r.refusal.message}", style="bold red"))
+    table.add_row("RoPE", r.rope_class or "—")
+    table.add_row("θ (base)", exact(r.base))
+    at_load = "per input" if r.scaled_base is None else exact(r.scaled_base)
+    table.add_row(
+        "θ' at load",
+        Text(at_load, style="bold") + Text(vllm(lambda x: exact(x.scaled_base))),
+    )
+    table.add_row("cache rows × cols", _cache(r) + vllm(_cache))
+    table.add_row("scaling", r.scaling)
+    for x, lines, o_at, n_at in zip(r.lengths, e.equals, old.lengths, new.lengths, strict=True):
+        text = Text(f"{exact(x.base)} {_status(x)}", style="bold")
+        text.append(f"  {_equals(lines)}", style="cyan")
+        text.append(
+            f"\nvLLM old {exact(o_at.base)} {_status(o_at)}; new {exact(n_at.base)} {_status(n_at)}"
+        )
+        table.add_row(f"N = {x.len:,}", text)
+    table.add_row("vLLM formula", Text(_verdict(e), style="bold yellow"))
+    return Group(table, Text(r.evidence, style="dim"))
+
+
+def engine_lengths_table(sides: Sequence[EngineSide]) -> RenderableType:
+    """--lengths: one input of N tokens on the engine, beside vLLM old and new started with
+    max_model_len = N (their θ' are in the table above)."""
+    first = sides[0].result
+    table = Table(
+        title=f"{engine_name(first)}: one input of N tokens",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("N", justify="right", no_wrap=True)
+    table.add_column("longest input", justify="right", no_wrap=True)
+    table.add_column(f"{engine_name(first)}\nθ' / input", overflow="fold")
+    table.add_column("vLLM\nold / new", overflow="fold")
+    for e in sides:
+        x = e.result.lengths[0]
+        limit = "no limit" if e.result.max_len is None else f"{e.result.max_len:,}"
+        table.add_row(
+            f"{x.len:,}",
+            limit,
+            f"{exact(x.base)}\n{_status(x)}",
+            _equals(e.equals[0]),
+        )
+    verdicts = {e.verdict for e in sides if e.verdict}
+    summary = [VERDICTS[v] for v in VERDICTS if v in verdicts]
+    key = first.max_len_key or "—"
+    parts: list[RenderableType] = [table, Text(f"longest input from: {key}", style="dim")]
+    if len(summary) == 1:
+        parts.append(Text("vLLM formula: " + summary[0], style="bold yellow"))
+    parts.append(Text(first.evidence, style="dim"))
+    return Group(*parts)
