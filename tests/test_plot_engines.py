@@ -48,9 +48,14 @@ def test_engine_values_from_the_engines_rules() -> None:
     # transformers 5's native NomicBertConfig does not read rotary_scaling_factor: θ 1000.
     tf = plot_engine("transformers")["engines"]["transformers@5.19.0"]["points"]
     assert {p["scaled_base"] for p in tf} == {1000.0}
-    # SGLang serves up to context_len 2048 (exclusive): longer inputs are not served.
+    # SGLang serves inputs shorter than context_len. With --trust-remote-code AutoConfig builds
+    # Nomic's remote class, whose n_positions 8192 is max_position_embeddings: 8192 is not served.
     sglang = plot_engine("sglang")["engines"]["sglang@0.5.23"]["points"]
-    assert [p["allowed"] for p in sglang] == [True, False, False, False]
+    assert [p["allowed"] for p in sglang] == [True, True, True, False]
+    # Without it the native NomicBertConfig's max_position_embeddings 2048 is the context.
+    native = cli_json("plot", SNOWFLAKE, "--bundled", "--lengths", LENGTHS, "--engine", "sglang")
+    points = native["engines"]["sglang@0.5.23"]["points"]
+    assert [p["allowed"] for p in points] == [True, False, False, False]
 
 
 def test_several_engines_and_the_table() -> None:
