@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 findings of error severity (validate) or differences (diff -
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
@@ -14,15 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ntkcli import __version__, console
-from ntkcli.commands.compare import compare
-from ntkcli.commands.diff import diff
-from ntkcli.commands.inspect import inspect
-from ntkcli.commands.models import models
 from ntkcli.commands.options import extend_signature
-from ntkcli.commands.plot import plot
-from ntkcli.commands.rule import rule
-from ntkcli.commands.schema import schema
-from ntkcli.commands.validate import validate
 from ntkcli.errors import EXIT_INTERNAL, EXIT_USAGE, NtkcliError
 
 ISSUES_URL = "https://pypi.org/project/ntkcli/"  # the project page, which links the tracker
@@ -42,9 +35,6 @@ def _typer() -> typer.Typer:
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-
-
-app = _typer()
 
 
 def guarded(command: F) -> F:
@@ -88,7 +78,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
@@ -97,7 +86,6 @@ def main_options(
     """ntkcli: RoPE resolution inspector and validator for vLLM."""
 
 
-COMMANDS: list[Callable[..., Any]] = [inspect, models, compare, diff, plot, validate, rule, schema]
 SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut off
     "inspect": "What vLLM resolves for one model.",
     "models": "The config snapshots bundled with ntkcli.",
@@ -108,9 +96,31 @@ SHORT_HELP = {  # the command list of `ntkcli --help`: one line each, never cut 
     "rule": "Explain a validation rule (R01 to T03).",
     "schema": "JSON Schema of a command's --format json.",
 }
-GUARDED = {command.__name__: guarded(command) for command in COMMANDS}
-for _name, _command in GUARDED.items():
-    app.command(short_help=SHORT_HELP[_name])(_command)
+COMMANDS = tuple(SHORT_HELP)  # in `ntkcli --help` order; each is ntkcli.commands.<name>.<name>
+
+
+@functools.cache
+def guarded_command(name: str) -> Callable[..., Any]:
+    """Command `name`, imported when first needed: `ntkcli inspect` loads only inspect's module."""
+    command: Callable[..., Any] = getattr(importlib.import_module(f"ntkcli.commands.{name}"), name)
+    return guarded(command)
+
+
+@functools.cache
+def full_app() -> typer.Typer:
+    """The app with every command (help, typo suggestions, the tests' CliRunner)."""
+    whole = _typer()
+    whole.callback()(main_options)
+    for name in COMMANDS:
+        whole.command(short_help=SHORT_HELP[name])(guarded_command(name))
+    return whole
+
+
+def __getattr__(name: str) -> Any:
+    """`ntkcli.cli.app`: the whole app, built when first asked for."""
+    if name == "app":
+        return full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def app_for(args: Sequence[str]) -> typer.Typer:
@@ -120,11 +130,11 @@ def app_for(args: Sequence[str]) -> typer.Typer:
     runs it. Anything else (`--help`, `--version`, a typo to suggest a fix for) gets the
     whole app."""
     name = args[0] if args else None
-    if name not in GUARDED:
-        return app
+    if name not in SHORT_HELP:
+        return full_app()
     single = _typer()
     single.callback()(main_options)
-    single.command(short_help=SHORT_HELP[name])(GUARDED[name])
+    single.command(short_help=SHORT_HELP[name])(guarded_command(name))
     return single
 
 

@@ -102,3 +102,26 @@ def test_plain_inspect_skips_the_engine_layer_and_the_hub_client(model: str) -> 
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("IMPORTED=")]
     assert line, proc.stderr
     assert json.loads(line[-1].removeprefix("IMPORTED=")) == []
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    """`ntkcli inspect` imports inspect's command module, not compare's, diff's or plot's."""
+    others = tuple(
+        f"ntkcli.commands.{name}" for name in ("compare", "diff", "plot", "validate", "schema")
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            json.dumps(["inspect", "nomic-ai/nomic-embed-text-v1", "--bundled"]),
+            json.dumps(list(others)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("IMPORTED=")]
+    assert line, proc.stderr
+    assert json.loads(line[-1].removeprefix("IMPORTED=")) == []
