@@ -24,6 +24,18 @@ SHARED = (
     _SHARED if _SHARED.is_dir() else Path(__file__).resolve().parents[1] / "ntkcli" / "snapshots"
 )
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# A Llama-2-7B-shaped config (θ 10000, head 128, 4096 positions) that many tests start from;
+# LLAMA2_DYNAMIC adds dynamic NTK with α 2 (SPEC §6's dynamic worked numbers).
+LLAMA2: dict[str, Any] = {
+    "model_type": "llama",
+    "architectures": ["LlamaForCausalLM"],
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "max_position_embeddings": 4096,
+    "rope_theta": 10000.0,
+}
+LLAMA2_DYNAMIC: dict[str, Any] = {**LLAMA2, "rope_scaling": {"rope_type": "dynamic", "factor": 2.0}}
 TEST_ENV = {
     "NTKCLI_WIDTH": "100",
     "NO_COLOR": "1",

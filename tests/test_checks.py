@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from conftest import LLAMA2 as LLAMA
 from conftest import cli_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,14 +26,6 @@ from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.versions import parse_vllm_version
 
 DYN = {"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}}
-LLAMA: dict[str, Any] = {
-    "model_type": "llama",
-    "architectures": ["LlamaForCausalLM"],
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
-}
 
 
 def bundled(model: str) -> RawConfig:

@@ -27,9 +27,10 @@ print("IMPORTED=" + json.dumps(sorted(m for m in heavy if m in sys.modules)), fi
 """
 
 
-def imported(*args: str) -> list[str]:
+def imported(*args: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of `modules` a fresh `ntkcli ARGS` process has imported when it ends."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(list(args)), json.dumps(HEAVY)],
+        [sys.executable, "-c", PROBE, json.dumps(list(args)), json.dumps(modules)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -86,22 +87,7 @@ INSPECT_PATH_HEAVY = (
     ["nomic-ai/nomic-embed-text-v1", "internlm/internlm2-chat-7b", "Qwen/Qwen-7B"],
 )
 def test_plain_inspect_skips_the_engine_layer_and_the_hub_client(model: str) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            json.dumps(["inspect", model, "--bundled"]),
-            json.dumps(INSPECT_PATH_HEAVY),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("IMPORTED=")]
-    assert line, proc.stderr
-    assert json.loads(line[-1].removeprefix("IMPORTED=")) == []
+    assert imported("inspect", model, "--bundled", modules=INSPECT_PATH_HEAVY) == []
 
 
 def test_a_command_loads_only_its_own_module() -> None:
@@ -109,19 +95,4 @@ def test_a_command_loads_only_its_own_module() -> None:
     others = tuple(
         f"ntkcli.commands.{name}" for name in ("compare", "diff", "plot", "validate", "schema")
     )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            json.dumps(["inspect", "nomic-ai/nomic-embed-text-v1", "--bundled"]),
-            json.dumps(list(others)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("IMPORTED=")]
-    assert line, proc.stderr
-    assert json.loads(line[-1].removeprefix("IMPORTED=")) == []
+    assert imported("inspect", "nomic-ai/nomic-embed-text-v1", "--bundled", modules=others) == []

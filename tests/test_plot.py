@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli, cli_json
+from conftest import LLAMA2_DYNAMIC, cli, cli_json
 
 from ntkcli.analysis.plot_series import log_lengths
 from ntkcli.commands.lengths import parse_plot_lengths
@@ -130,15 +130,7 @@ def test_non_dynamic_model_draws_flat_lines() -> None:
 
 
 def test_llama_style_dynamic_uses_transformers_formula(tmp_path: Path) -> None:
-    config = {
-        "model_type": "llama",
-        "architectures": ["LlamaForCausalLM"],
-        "hidden_size": 4096,
-        "num_attention_heads": 32,
-        "max_position_embeddings": 4096,
-        "rope_theta": 10000.0,
-        "rope_scaling": {"rope_type": "dynamic", "factor": 2.0},
-    }
+    config = LLAMA2_DYNAMIC
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     d = cli_json("plot", TRUST, str(path), "--lengths", "2048,4096,8192")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli_json, write_model
+from conftest import LLAMA2_DYNAMIC, cli_json, write_model
 
 from ntkcli import sources
 from ntkcli.engines.reference import ReferenceRequest, reference
@@ -20,15 +20,7 @@ BUNDLED = [str(m["model"]) for m in sources.bundled_models()]
 V1 = "nomic-ai/nomic-embed-text-v1"
 TRUST = "--trust-remote-code"
 ALPHA_2 = json.dumps({"rotary_scaling_factor": 2})
-LLAMA_DYNAMIC = {
-    "model_type": "llama",
-    "architectures": ["LlamaForCausalLM"],
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
-    "rope_scaling": {"rope_type": "dynamic", "factor": 2.0},
-}
+LLAMA_DYNAMIC = LLAMA2_DYNAMIC
 
 
 def compare_bases(*args: str) -> dict[tuple[str, int], Any]:

@@ -11,18 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli, cli_json
+from conftest import LLAMA2, cli, cli_json
 from conftest import write_model as write
 
 VERSIONS = ("0.21.0", "0.22.0", "0.33.0")
-LLAMA2: dict[str, Any] = {
-    "model_type": "llama",
-    "architectures": ["LlamaForCausalLM"],
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
-}
 V1 = "nomic-ai/nomic-embed-text-v1"
 
 
