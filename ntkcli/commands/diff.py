@@ -189,6 +189,7 @@ def diff(
     """Old vs new vLLM dynamic NTK (PR #41277): θ', cache shape and formulas (the real torch
     caches: opt-in)."""
     from ntkcli.analysis import diff as analysis  # lazy: keeps start-up light
+    from ntkcli.commands import diff_params  # lazy: imports the analysis layer
     from ntkcli.render.diff import diff_table, lengths_table  # lazy: keeps start-up light
     from ntkcli.serialize.diff import diff as diff_json  # lazy: keeps start-up light
 
@@ -219,14 +220,14 @@ def diff(
 
         chosen = parse_engine(engine_text, "--vllm" if vllm is not None else "--engine")
     length_list = None if lengths is None else list(parse_lengths(lengths, "--lengths").lengths)
-    budget = analysis.check_max_bytes(max_bytes)
+    budget = diff_params.check_max_bytes(max_bytes)
     if real_caches:
-        analysis.require_torch()
+        diff_params.require_torch()
     if length_list is not None and (max_model_len is not None or max_position is not None):
         raise UsageError("--lengths replaces --max-model-len / --max-position: give one of them")
     results: analysis.DiffResult | list[analysis.DiffResult]
     if model is None:
-        params = analysis.bare_params(
+        params = diff_params.bare_params(
             base,
             factor,
             rotary_dim,
