@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ntkcli.errors import ConfigError
-from ntkcli.model import MAX_LENGTH, Rotary, VllmVersion
+from ntkcli.model import DEFAULT_THETA, MAX_LENGTH, Rotary, VllmVersion
 from ntkcli.rope import dynamic_alpha, floats, linear, llama3, longrope, ntk, ntk_scaling, yarn
 from ntkcli.vllm.rope_params import VllmRaises
 
 STEP = "get_rope"
-DEFAULT_THETA = 10000.0  # get_rope's fallback when rope_theta is missing: not the model's base
 HEAD = 2  # how many inverse frequencies a Rotary shows
 
 
