@@ -7,9 +7,8 @@ from typing import Any
 
 from ntkcli.checks.common import overrides_json, theta
 from ntkcli.checks.registry import Issue, rule
-from ntkcli.model import Resolution
+from ntkcli.model import DEFAULT_THETA, Resolution
 from ntkcli.numbers import compact
-from ntkcli.vllm.get_rope import DEFAULT_THETA
 from ntkcli.vllm.rope_params import is_nested
 
 
