@@ -13,8 +13,8 @@
   transformers' own rotary module (per forward, as the transformers engine).
 Native architectures are described with the Llama call site (θ = rope_theta, default 10000;
 L = max_position_embeddings, default 8192; d = int(partial_rotary_factor·head_dim), the factor
-read as a config attribute, which transformers 5 moves into rope_parameters for most classes); other call
-sites (Gemma3, ...) were not read, and the output says which call site is assumed.
+read as a config attribute, which transformers 5 moves into rope_parameters for most classes);
+other call sites (Gemma3, ...) were not read, and the output says which call site is assumed.
 """
 
 from __future__ import annotations
