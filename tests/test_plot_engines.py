@@ -45,12 +45,15 @@ def test_engine_values_from_the_engines_rules() -> None:
     # 1000·(2·8192/2048 − 1)^1 = 7000.
     tei = plot_engine("tei")["engines"]["tei@1.9.3"]["points"]
     assert [p["scaled_base"] for p in tei] == [1000.0, 1000.0, 7000.0, 7000.0]
-    # transformers 5's native NomicBertConfig does not read rotary_scaling_factor: θ 1000.
+    # transformers 5: rotary_scaling_factor is not read: θ 1000.
     tf = plot_engine("transformers")["engines"]["transformers@5.19.0"]["points"]
     assert {p["scaled_base"] for p in tf} == {1000.0}
-    # SGLang serves up to context_len 2048 (exclusive): longer inputs are not served.
+    # With --trust-remote-code AutoConfig builds the remote NomicBertConfig (transformers'
+    # AutoConfig.from_pretrained: has_remote_code and trust_remote_code -> the auto_map class,
+    # a GPT2Config whose max_position_embeddings is n_positions 8192, SPEC §2.3): SGLang serves
+    # up to context_len 8192 (exclusive).
     sglang = plot_engine("sglang")["engines"]["sglang@0.5.23"]["points"]
-    assert [p["allowed"] for p in sglang] == [True, False, False, False]
+    assert [p["allowed"] for p in sglang] == [True, True, True, False]
 
 
 def test_several_engines_and_the_table() -> None:
