@@ -223,3 +223,14 @@ def test_sglang_context_length_message_through_the_cli(tmp_path: Path) -> None:
     message = data["refusal"]["message"]
     assert message.startswith("Warning: User-specified context_length (16384)")
     assert "Note that the derived context_length may differ" in message
+
+
+# -- the transformers reference -------------------------------------------------------------
+def test_reference_survives_an_infinite_rotary_dim(tmp_path: Path) -> None:
+    # head_dim 128 · partial_rotary_factor 1e308 is inf: no rotary dim (int(inf) raises
+    # OverflowError), and plot still answers instead of an internal error.
+    from tests.conftest import cli
+
+    (tmp_path / "config.json").write_text(json.dumps({**LLAMA2, "partial_rotary_factor": 1e308}))
+    run = cli("plot", str(tmp_path))
+    assert run.exit_code == 0, run.stderr
