@@ -79,14 +79,16 @@ def test_llamacpp_llama_without_rope_theta_gets_the_class_default(tmp_path: Path
 
 def test_llamacpp_gpt_neox_rotary_pct(tmp_path: Path) -> None:
     """ENGINES §3(e): GPT-NeoX under transformers 5 fails with KeyError 'rotary_pct' (5.x folds
-    it into rope_parameters); under the pinned 4.57.6 it converts (θ from rotary_emb_base)."""
+    it into rope_parameters); under the pinned 4.57.6 it converts, and GPTNeoXModel's own
+    set_gguf_parameters (conversion/gptneox.py, llama-cpp-python 0.3.36) writes no
+    rope.freq_base: no θ in the GGUF."""
     folder = _dir(tmp_path, NEOX)
     data = _inspect(folder, "llamacpp", "--transformers", "5")
     assert data["refusal"] == {"error": "KeyError", "message": "'rotary_pct'"}
     assert data["config_class"] == {"name": "GPTNeoXConfig", "origin": "native"}
     data = _inspect(folder, "llamacpp")
     assert data["refusal"] is None
-    assert (data["max_len"], data["base"]) == (2048, 10000.0)
+    assert (data["max_len"], data["base"]) == (2048, None)
 
 
 def test_ollama_refusal_names_the_class_read(tmp_path: Path) -> None:

@@ -473,7 +473,12 @@ def test_llamacpp_nomic_rewrites_and_asserts(tmp_path: Path) -> None:
     assert (data["max_len"], data["max_len_key"]) == (2048, "n_ctx_train (n_positions)")
     odd = {**V15, "n_positions": 4096}
     data = _inspect(_dir(tmp_path, "odd", odd), "llamacpp")
-    assert data["refusal"] == {"error": "ValueError", "message": "unrecognized parameters"}
+    # conversion/bert.py NomicBertModel.__init__ (llama-cpp-python 0.3.36): the message names
+    # the pair
+    assert data["refusal"] == {
+        "error": "ValueError",
+        "message": "unrecognized parameters: n_positions=4096, max_trained_positions=2048",
+    }
     prenorm = {**V15, "prenorm": True}
     data = _inspect(_dir(tmp_path, "prenorm", prenorm), "llamacpp")
     assert data["refusal"] == {"error": "AssertionError", "message": ""}

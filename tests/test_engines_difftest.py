@@ -385,30 +385,9 @@ def sglang_ours(directory: Path) -> dict[str, Any]:
     return answer
 
 
-REMOTE_CODE = (
-    "ntkcli loads an unknown model_type as PretrainedConfig; AutoConfig with "
-    "trust_remote_code=False raises ValueError (custom code must be executed). Fix: "
-    "tf_config.load should refuse model types transformers has no class for when "
-    "request.trust_remote_code is False"
-)
-PARTIAL_IN_ROPE_PARAMETERS = (
-    "transformers 5 moves partial_rotary_factor into rope_parameters, so the Llama call site's "
-    "getattr(config, 'partial_rotary_factor', 1) is 1 and get_rope gets rotary_dim = head_dim; "
-    "ntkcli's sglang._rope reads it from rope_parameters. Fix: in sglang._rope, take partial "
-    "only from the top-level config key (tf.get('partial_rotary_factor', 1.0)), not from params"
-)
-SGLANG_XFAIL: dict[str, str] = {
-    "Qwen__Qwen-7B": REMOTE_CODE,
-    "internlm__internlm-20b": REMOTE_CODE,
-    "internlm__internlm2-chat-7b": REMOTE_CODE,
-    "llama2 partial 0.5": PARTIAL_IN_ROPE_PARAMETERS,
-    "bryce-hoehn__Qwen3.5-18B-REAP-A3B-Coding": (
-        "rope_parameters with mrope_section: the real get_rope (Llama call site) builds "
-        "MRotaryEmbedding over the full head_dim 256; ntkcli says RotaryEmbedding with 64 "
-        "columns (same partial_rotary_factor cause as above, and mrope_section not modelled). "
-        "Fix: sglang._rope returns MRotaryEmbedding when 'mrope_section' is in the dict"
-    ),
-}
+# No known disagreement left (remote-only model types refused without trust_remote_code, the
+# partial factor read as a config attribute, MRotaryEmbedding for an mrope_section).
+SGLANG_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", params(SGLANG_XFAIL))
@@ -425,13 +404,6 @@ def test_sglang_agrees(case: str, tmp_path: Path) -> None:
     assert got == expected
 
 
-CONTEXT_MESSAGE = (
-    "ValueError message: SGLang 0.5.23 says 'Warning: User-specified context_length (N) is "
-    "greater than ... CUDA errors. Note that the derived context_length may differ from "
-    "max_position_embeddings in the model's config. To allow ...'; ntkcli's lacks the "
-    "'Warning: ' prefix and the 'Note that ...' sentence. Fix: the message in "
-    "SglangEngine.resolve (engines/sglang.py)"
-)
 CONTEXT_REQUESTS = {
     "lower": (2048, False),
     "equal": (4096, False),
@@ -464,17 +436,7 @@ def test_sglang_context_length_flag_agrees(
         expected = ("ValueError", str(exc))
     r = ours("sglang", directory, max_model_len=length, allow_long_max_model_len=allow)
     got = ("served", r.max_len) if r.refusal is None else (r.refusal.error, r.refusal.message)
-    assert got[0] == expected[0]
-    if got[0] == "served" or got[1] == expected[1]:
-        assert got == expected
-        return
-    # The one known difference: the real message starts "Warning: " and has one more sentence.
-    note = (
-        " Note that the derived context_length may differ from max_position_embeddings in the "
-        "model's config."
-    )
-    assert "Warning: " + got[1].replace(" To allow", note + " To allow") == expected[1]
-    pytest.xfail(CONTEXT_MESSAGE)
+    assert got == expected
 
 
 # -- llama.cpp converter --------------------------------------------------------------------
@@ -537,30 +499,10 @@ def llamacpp_ours(directory: Path, transformers: str) -> dict[str, Any]:
     }
 
 
-UNSUPPORTED_ARCH = (
-    "the converter has no model class for this architecture (get_model_class raises "
-    "NotImplementedError: Architecture ... not supported!); ntkcli converts it anyway. Fix: "
-    "llamacpp.convert should refuse architectures outside the converter's TEXT_MODEL_MAP"
-)
-LLAMACPP_XFAIL: dict[str, str] = {
-    "internlm__internlm-20b": UNSUPPORTED_ARCH + " (InternLMForCausalLM)",
-    "nomic-ai__nomic-embed-vision-v1.5": UNSUPPORTED_ARCH
-    + " (NomicVisionModel; ntkcli raises ValueError from the NomicBert n_positions rule)",
-    "nomic-ai__nomic-embed-text-v1": (
-        "NomicBertModel.__init__ reads hparams.get('max_trained_positions', 2048): a config "
-        "without the key converts with n_positions 8192 -> 2048; ntkcli raises "
-        "KeyError('max_trained_positions'). Fix: in llamacpp._nomic, "
-        "trained = hparams.get('max_trained_positions', 2048) and drop that KeyError check"
-    ),
-}
-LLAMACPP_TF4_XFAIL = dict(LLAMACPP_XFAIL)
-LLAMACPP_XFAIL["gpt_neox dynamic 2"] = (
-    "under transformers 5 GPTNeoXConfig.to_dict() has no rotary_pct even when config.json "
-    "sets it (it becomes rope_parameters.partial_rotary_factor), so GPTNeoXModel."
-    "set_gguf_parameters raises KeyError('rotary_pct'); ntkcli raises only when the JSON lacks "
-    "it. Fix: in llamacpp.convert, for gpt_neox under major >= 5 raise KeyError('rotary_pct') "
-    "unconditionally"
-)
+# No known disagreement left (architectures without a converter model class, NomicBert's
+# max_trained_positions default and GPTNeoXModel's own metadata are modelled).
+LLAMACPP_XFAIL: dict[str, str] = {}
+LLAMACPP_TF4_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", params(LLAMACPP_XFAIL))
@@ -669,11 +611,7 @@ def st_ours(directory: Path) -> dict[str, Any]:
     return {"max_len": r.max_len}
 
 
-ST_XFAIL: dict[str, str] = {
-    "Qwen__Qwen-7B": REMOTE_CODE,
-    "internlm__internlm-20b": REMOTE_CODE,
-    "internlm__internlm2-chat-7b": REMOTE_CODE,
-}
+ST_XFAIL: dict[str, str] = {}  # no known disagreement left
 
 
 @pytest.mark.parametrize("case", params(ST_XFAIL))
@@ -727,23 +665,7 @@ def transformers_answer(directory: Path) -> dict[str, Any] | Exception:
     }
 
 
-TRANSFORMERS_XFAIL: dict[str, str] = {
-    "Qwen__Qwen-7B": REMOTE_CODE,
-    "internlm__internlm-20b": REMOTE_CODE,
-    "internlm__internlm2-chat-7b": REMOTE_CODE,
-    "gpt_neox dynamic 2": (
-        "GPT-NeoX's rotary_pct 0.25: transformers standardises it into "
-        "rope_parameters.partial_rotary_factor, so the rotary dim is 32 and the dynamic base at "
-        "8192 is 79696.2; ntkcli ignores rotary_pct (d = 128, 72195.9). Fix: "
-        "tf_config._standardise should fold a gpt_neox rotary_pct into partial_rotary_factor"
-    ),
-    "bryce-hoehn__Qwen3.5-18B-REAP-A3B-Coding": (
-        "label only: AutoConfig builds Qwen3_5MoeTextConfig and the model's rotary module is "
-        "Qwen3_5MoeTextRotaryEmbedding; ntkcli's tf_config._class_name does not know "
-        "qwen3_5_moe_text and says 'RotaryEmbedding (modeling_rope_utils)'. Fix: add "
-        "'qwen3_5_moe_text': 'Qwen3_5MoeTextConfig' to tf_config._class_name's table"
-    ),
-}
+TRANSFORMERS_XFAIL: dict[str, str] = {}  # no known disagreement left
 
 
 @pytest.mark.parametrize("case", params(TRANSFORMERS_XFAIL))

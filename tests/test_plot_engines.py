@@ -45,7 +45,7 @@ def test_engine_values_from_the_engines_rules() -> None:
     # 1000·(2·8192/2048 − 1)^1 = 7000.
     tei = plot_engine("tei")["engines"]["tei@1.9.3"]["points"]
     assert [p["scaled_base"] for p in tei] == [1000.0, 1000.0, 7000.0, 7000.0]
-    # transformers 5's native NomicBertConfig does not read rotary_scaling_factor: θ 1000.
+    # transformers 5: rotary_scaling_factor is not read: θ 1000.
     tf = plot_engine("transformers")["engines"]["transformers@5.19.0"]["points"]
     assert {p["scaled_base"] for p in tf} == {1000.0}
     # SGLang serves inputs shorter than context_len. With --trust-remote-code AutoConfig builds

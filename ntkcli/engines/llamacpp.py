@@ -4,8 +4,11 @@
 - load_hparams: AutoConfig(...).to_dict(), or the raw config.json when that raises. The converter
   pins transformers 4.57.6, which has no nomic_bert: Nomic configs are read as raw JSON there;
   under transformers 5 the native NomicBertConfig.to_dict() (mpe 2048, θ 1000) is used.
+- get_model_class: an architecture without a converter model class is refused.
 - NomicBertModel.__init__ rewrites n_positions: (8192, T 2048) → 2048, (2048, 2048) → 512, any
-  other pair is ValueError; then asserts (causal is False, ...).
+  other pair is ValueError (T = max_trained_positions, default 2048); then asserts (causal is
+  False, ...).
+- GPTNeoXModel writes its own metadata: no rope.freq_base and no rope scaling.
 - context_length = the first present of max_position_embeddings, n_ctx, n_positions, max_length,
   max_sequence_length, model_max_length; freq_base = rope_parameters.rope_theta, else the first of
   global_rope_theta, ..., rope_theta, rotary_emb_base.
@@ -31,6 +34,7 @@ from ntkcli.engines.base import (
     LengthStatus,
     edited_config,
 )
+from ntkcli.engines.llamacpp_architectures import TEXT_ARCHITECTURES
 from ntkcli.model import RawConfig
 
 VERSION = "0.3.36"
@@ -97,22 +101,55 @@ def load_hparams(
     return hparams, tf_engine.class_info(tf), read
 
 
-def _nomic(hparams: dict[str, Any], architecture: str) -> None:
-    if architecture == "NomicBertForPreTraining":
-        raise ConverterRaises(
-            "NotImplementedError", "Model NomicBertForPreTraining is not supported"
-        )
-    n_pos, trained = hparams.get("n_positions"), hparams.get("max_trained_positions")
+# get_model_architecture (conversion/base.py): these top-level architectures are kept even when
+# text_config names another one.
+KEEP_TOP_LEVEL = (
+    "StepVLForConditionalGeneration",
+    "Sarashina2VisionForCausalLM",
+    "Exaone4_5_ForConditionalGeneration",
+    "Step3p7ForConditionalGeneration",
+    "KimiK3ForConditionalGeneration",
+)
+
+
+def model_architecture(hparams: Mapping[str, Any]) -> str:
+    """get_model_architecture then get_model_class (conversion/base.py, conversion/__init__.py):
+    the architecture the converter converts as, or ConverterRaises as convert_hf_to_gguf ends."""
+    arch: Any = None
+    architectures = hparams.get("architectures")
+    ssm = hparams.get("ssm_cfg")
+    if isinstance(architectures, list) and architectures:
+        arch = architectures[0]
+    elif isinstance(ssm, Mapping):
+        arch = str(ssm.get("layer", "Mamba")) + "ForCausalLM"
+    text_config = hparams.get("text_config")
+    if arch not in KEEP_TOP_LEVEL and isinstance(text_config, Mapping):
+        text_architectures = text_config.get("architectures")
+        if isinstance(text_architectures, list) and text_architectures:
+            arch = text_architectures[0]
+    if arch is None:
+        raise ConverterRaises("ValueError", "Failed to detect model architecture")
+    if not isinstance(arch, str) or arch not in TEXT_ARCHITECTURES:
+        # main() catches get_model_class's NotImplementedError, logs this and exits 1
+        raise ConverterRaises("NotImplementedError", f"Model {arch} is not supported")
+    return arch
+
+
+def _nomic(hparams: dict[str, Any]) -> None:
+    """NomicBertModel.__init__ (conversion/bert.py): n_positions is required, max_trained_positions
+    defaults to 2048."""
     if "n_positions" not in hparams:
         raise ConverterRaises("KeyError", "'n_positions'")
-    if "max_trained_positions" not in hparams:
-        raise ConverterRaises("KeyError", "'max_trained_positions'")
+    n_pos, trained = hparams["n_positions"], hparams.get("max_trained_positions", 2048)
     if (n_pos, trained) == (8192, 2048):
         hparams["n_positions"] = 2048
     elif (n_pos, trained) == (2048, 2048):
         hparams["n_positions"] = 512
     else:
-        raise ConverterRaises("ValueError", "unrecognized parameters")
+        raise ConverterRaises(
+            "ValueError",
+            f"unrecognized parameters: n_positions={n_pos}, max_trained_positions={trained}",
+        )
     if "causal" not in hparams:
         raise ConverterRaises("KeyError", "'causal'")
     is_moe = bool(hparams.get("moe_every_n_layers", 0))
@@ -144,13 +181,12 @@ def convert(config: Mapping[str, Any], major: int) -> dict[str, Any]:
 def _convert(
     hparams: dict[str, Any], config_class: ConfigClassInfo, read: str, major: int
 ) -> dict[str, Any]:
-    architectures = hparams.get("architectures") or []
-    architecture = architectures[0] if architectures else ""
+    architecture = model_architecture(hparams)
     model_type = hparams.get("model_type")
     if model_type == "nomic_bert":
-        _nomic(hparams, str(architecture))
-    if model_type == "gpt_neox" and major >= 5 and "rotary_pct" not in hparams:
-        raise ConverterRaises("KeyError", "'rotary_pct'")
+        _nomic(hparams)
+    if architecture == "GPTNeoXForCausalLM":
+        return _gpt_neox(hparams, config_class, read)
     rope = hparams.get("rope_parameters")
     if not isinstance(rope, Mapping):
         rope = hparams.get("rope_scaling")
@@ -187,6 +223,32 @@ def _convert(
         "scaling": scaling,
         "rope_type": kind,
         "model_type": model_type,
+    }
+
+
+def _gpt_neox(hparams: dict[str, Any], config_class: ConfigClassInfo, read: str) -> dict[str, Any]:
+    """GPTNeoXModel.set_gguf_parameters (conversion/gptneox.py) replaces TextModel's: it writes
+    context_length = hparams["max_position_embeddings"] and the rope dimension from rotary_pct,
+    and no rope.freq_base or rope scaling at all."""
+    for key in ("max_position_embeddings", "rotary_pct"):
+        # under transformers 5 GPTNeoXConfig.to_dict() has no rotary_pct (it is folded into
+        # rope_parameters.partial_rotary_factor)
+        if key not in hparams:
+            raise ConverterRaises("KeyError", repr(key))
+    rope = hparams.get("rope_parameters")
+    if not isinstance(rope, Mapping):
+        rope = hparams.get("rope_scaling")
+    kind = rope.get("rope_type", rope.get("type")) if isinstance(rope, Mapping) else None
+    return {
+        "config_class": config_class,
+        "read": read,
+        "context_length": hparams["max_position_embeddings"],
+        "context_key": "max_position_embeddings",
+        "freq_base": None,
+        "theta_key": None,
+        "scaling": None,
+        "rope_type": kind,
+        "model_type": hparams.get("model_type"),
     }
 
 

@@ -237,7 +237,11 @@ def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest)
     head = head_dim or (hidden // heads if hidden and heads else None)
     partial = params.get("partial_rotary_factor", cfg.get("partial_rotary_factor", None))
     partial_f = float(partial) if is_number(partial) else None
-    dim = None if head is None else (int(head * partial_f) if partial_f is not None else head)
+    dim: int | None = head
+    if head is not None and partial_f is not None:
+        # a factor so large that head·factor is inf has no rotary dim (int() would raise)
+        product = head * partial_f
+        dim = int(product) if math.isfinite(product) else None
     if rope_type == "default":
         description = f"rope_type default: θ {theta:g}, no dynamic scaling"
         return Reference(

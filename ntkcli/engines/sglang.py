@@ -12,8 +12,9 @@
 - nomic_bert and gpt_neox have no SGLang model: the Transformers backend serves them with
   transformers' own rotary module (per forward, as the transformers engine).
 Native architectures are described with the Llama call site (θ = rope_theta, default 10000;
-L = max_position_embeddings, default 8192; d = int(partial_rotary_factor·head_dim)); other call
-sites (Gemma3, ...) were not read, and the output says which call site is assumed.
+L = max_position_embeddings, default 8192; d = int(partial_rotary_factor·head_dim), the factor
+read as a config attribute, which transformers 5 moves into rope_parameters for most classes);
+other call sites (Gemma3, ...) were not read, and the output says which call site is assumed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ntkcli.engines.base import (
     FixedVersions,
     LengthResult,
 )
-from ntkcli.model import Base, RawConfig
+from ntkcli.model import DEFAULT_THETA, Base, RawConfig
 from ntkcli.rope import ntk
 
 VERSION = "0.5.23"
@@ -93,6 +94,22 @@ def align128(n: int) -> int:
     return (n + 127) // 128 * 128
 
 
+# transformers 5 classes whose rope conversion reads partial_rotary_factor with kwargs.get and so
+# keep it as a config attribute (models/phi3/configuration_phi3.py convert_rope_params_to_dict);
+# the generic PreTrainedConfig.convert_rope_params_to_dict (modeling_rope_utils.py) pops it
+# into rope_parameters.
+KEEPS_PARTIAL_ATTRIBUTE = ("phi3",)
+
+
+def top_level_partial(tf: ConfigObject) -> Any:
+    """getattr(config, "partial_rotary_factor", 1) at the Llama call site (SGLang 0.5.23
+    models/llama.py LlamaAttention.__init__): under transformers 5 a native class has the
+    attribute only when its conversion keeps it; a remote class keeps the JSON key."""
+    if tf.origin != "remote" and tf.model_type not in KEEPS_PARTIAL_ATTRIBUTE:
+        return 1
+    return tf.get("partial_rotary_factor", 1)
+
+
 def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
     """get_rope for the Llama call site: (class, θ, d, θ', cache rows before the reserve)."""
     params, nested = primary_rope(tf.rope_parameters)
@@ -100,18 +117,22 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
         raise SglangRaises("TypeError", "unhashable type: 'dict'")
     params = params or {}
     theta_value = params.get("rope_theta")
-    theta = float(theta_value) if is_number(theta_value) else 10000.0
+    theta = float(theta_value) if is_number(theta_value) else DEFAULT_THETA
     mpe = tf_engine.mpe(tf)
     mpe = 8192 if mpe is None else mpe
     head = tf_engine.head_dim(tf)
     if head is None:
         raise SglangRaises("AttributeError", "the config has no head_dim or hidden_size")
-    partial = params.get("partial_rotary_factor", tf.get("partial_rotary_factor", 1.0))
-    dim = int(float(partial) * head) if is_number(partial) else head
+    dim = int(float(partial) * head) if is_number(partial := top_level_partial(tf)) else head
     rope_type = params.get("rope_type") or "default"
     factor = params.get("factor")
     if rope_type == "default":
-        return "RotaryEmbedding", theta, dim, theta, mpe
+        # get_rope (layers/rotary_embedding/factory.py), the "default" branch
+        if "mrope_section" in params:
+            name = "BailingMRotaryEmbedding" if params.get("video_rope") else "MRotaryEmbedding"
+        else:
+            name = "FourierRotaryEmbedding" if params.get("use_fope") else "RotaryEmbedding"
+        return name, theta, dim, theta, mpe
     if rope_type == "dynamic" and "alpha" in params:
         return "DynamicNTKAlphaRotaryEmbedding", theta, dim, "alpha: not modelled", mpe
     if rope_type == "dynamic":
@@ -133,7 +154,14 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
         ompe = params.get("original_max_position_embeddings", mpe)
         alpha = float(factor) if is_number(factor) else 1.0
         rows = int(int(ompe) * alpha)
-        return "YaRNScalingRotaryEmbedding", theta, dim, "yarn: no single base", rows
+        name = "YaRNScalingRotaryEmbedding"
+        if "mrope_section" in params:
+            name = (
+                "BailingMRotaryEmbedding"
+                if params.get("video_rope")
+                else "YaRNScalingMRotaryEmbedding"
+            )
+        return name, theta, dim, "yarn: no single base", rows
     if rope_type == "linear":
         alpha = float(factor) if is_number(factor) else 1.0
         return "LinearScalingRotaryEmbedding", theta, dim, theta, int(mpe * alpha)
@@ -198,9 +226,12 @@ class SglangEngine(FixedVersions):
             if request.max_model_len > derived and not request.allow_long_max_model_len:
                 refusal = EngineRefusal(
                     "ValueError",
-                    f"User-specified context_length ({request.max_model_len}) is greater than "
-                    f"the derived context_length ({derived}). This may lead to incorrect model "
-                    "outputs or CUDA errors. To allow overriding this maximum, set the env var "
+                    # ModelConfig._derive_context_length (configs/model_config.py), verbatim
+                    f"Warning: User-specified context_length ({request.max_model_len}) is greater "
+                    f"than the derived context_length ({derived}). This may lead to incorrect "
+                    "model outputs or CUDA errors. Note that the derived context_length may "
+                    "differ from max_position_embeddings in the model's config. To allow "
+                    "overriding this maximum, set the env var "
                     "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1",
                 )
             context, key = request.max_model_len, "--context-length"

@@ -25,12 +25,11 @@ from ntkcli.engines.base import (
     LengthStatus,
     edited_config,
 )
-from ntkcli.model import Base, RawConfig
+from ntkcli.model import DEFAULT_THETA, Base, RawConfig
 from ntkcli.rope import ntk
 
 VERSION = "5.19.0"
 TABLE = VERSION  # the class-facts table of the config layer these answers use (SGLang's pin)
-GENERIC_THETA = 10000.0  # PretrainedConfig.default_theta
 EVIDENCE = (
     "transformers 5.19 rules (AutoConfig and the model's RotaryEmbedding, as run on CPU); "
     "computed here without importing transformers"
@@ -134,7 +133,7 @@ def theta(cfg: ConfigObject) -> float:
     if cfg.origin == "remote" and is_number(cfg.get("rotary_emb_base", None)):
         return float(cfg.get("rotary_emb_base"))  # Nomic's remote class: its θ attribute
     default = cfg.data.default_theta
-    return float(default) if default is not None else GENERIC_THETA
+    return float(default) if default is not None else DEFAULT_THETA  # PretrainedConfig
 
 
 def head_dim(cfg: ConfigObject) -> int | None:
