@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ntkcli.errors import ConfigError, HubError, InputError, SourceNotFound, UsageError
 from ntkcli.fields import json_field
 from ntkcli.model import CONFIG_FILE, RawConfig, Source
+from ntkcli.numbers import compact
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -618,7 +619,7 @@ def _fetch(
         return _download(repo_id, filename, opts, deadline), "hub"
     except _Deadline:
         raise _Unreachable(
-            f"Timeout: no complete answer within --timeout {opts.timeout:g} s"
+            f"Timeout: no complete answer within --timeout {compact(opts.timeout)} s"
         ) from None
     except errors.RemoteEntryNotFoundError:
         if filename != CONFIG_FILE:

@@ -30,6 +30,7 @@ from ntkcli.model import (
     Resolution,
     VllmLine,
 )
+from ntkcli.numbers import compact
 from ntkcli.rope import ntk
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.rope_params import primary_layer
@@ -242,9 +243,9 @@ def _describe_vllm(r: Resolution) -> str:
     rot = r.rotary
     if rot is None:
         return "no rotary object"
-    text = f"{rot.rope_class}, θ {rot.base:g}"
+    text = f"{rot.rope_class}, θ {compact(rot.base)}"
     if rot.dynamic_formula and rot.factor is not None:
-        text += f", α {rot.factor:g}"
+        text += f", α {compact(rot.factor)}"
         text += f", T {rot.trained_positions}" if rot.trained_positions else ""
     if r.nomic is not None and r.request.vllm.line == "old":
         text += f"; L = T = {r.nomic.trained_positions} at any max_model_len"

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ntkcli.model import Finding, RawConfig, Severity
+from ntkcli.numbers import compact
 
 if TYPE_CHECKING:  # annotations only: inspect and validate start without the engine layer
     from ntkcli.engines.base import Engine, EngineRequest, EngineResult
@@ -59,15 +60,15 @@ def result_findings(raw: RawConfig, r: EngineResult) -> Iterable[Finding]:
     if r.engine.name == "tei" and isinstance(scaled, float) and isinstance(trained, int):
         yield _finding(
             "E02",
-            f"{name}: the scaled base is {scaled:g}: TEI raises the inner term to the integer "
-            "part of d/(d−2) (1), not to d/(d−2) as Nomic's code does",
+            f"{name}: the scaled base is {compact(scaled)}: TEI raises the inner term to the "
+            "integer part of d/(d−2) (1), not to d/(d−2) as Nomic's code does",
             "expect embeddings above T to differ from sentence-transformers; keep inputs ≤ "
             f"{trained} tokens to avoid the scaled cache",
         )
         yield _finding(
             "E03",
-            f"{name}: a batch whose longest input is over {trained} tokens uses θ' {scaled:g} for "
-            "every input in it, short ones included",
+            f"{name}: a batch whose longest input is over {trained} tokens uses θ' "
+            f"{compact(scaled)} for every input in it, short ones included",
             "batch short and long inputs separately (or set rotary_scaling_factor to null)",
         )
     if r.rope_class == "DynamicNTKScalingRotaryEmbedding":
@@ -84,7 +85,7 @@ def result_findings(raw: RawConfig, r: EngineResult) -> Iterable[Finding]:
         yield _finding(
             "E05",
             f"{name}: the cache grows from {rows} to {r.cache_shape[0]} rows at startup; rows "
-            f"{rows}+ use the unscaled θ {r.base:g}",
+            f"{rows}+ use the unscaled θ {compact(r.base)}",
             "no accepted request reaches them (they are at or past context_len)",
         )
     if r.engine.name in ("llamacpp", "ollama") and r.max_len is not None:

@@ -36,6 +36,7 @@ from ntkcli.engines.base import (
 )
 from ntkcli.engines.llamacpp_architectures import TEXT_ARCHITECTURES
 from ntkcli.model import RawConfig
+from ntkcli.numbers import compact
 
 VERSION = "0.3.36"
 # The transformers the converter runs under: its pin (requirements-convert_legacy_llama.txt), or
@@ -208,9 +209,9 @@ def _convert(
     scaling: str | None = None
     factor = rope.get("factor")
     if kind == "linear":
-        scaling = f"linear {factor:g}" if is_number(factor) else "linear"
+        scaling = f"linear {compact(factor)}" if is_number(factor) else "linear"
     elif kind == "yarn":
-        scaling = f"yarn {factor:g}" if is_number(factor) else "yarn"
+        scaling = f"yarn {compact(factor)}" if is_number(factor) else "yarn"
     elif kind in ("longrope", "su"):
         scaling = "longrope"
     return {
@@ -335,7 +336,7 @@ def describe(
             lengths.append(LengthResult(n, base, True, n, "warned", note))
         else:
             lengths.append(LengthResult(n, base, True, n, "accepted"))
-    rope_class = f"freq_base {base:g}" if base is not None else "freq_base default"
+    rope_class = f"freq_base {compact(base)}" if base is not None else "freq_base default"
     rope_class += f", scaling {meta['scaling']}" if meta["scaling"] else ", no scaling"
     return EngineResult(
         engine=EngineId(name, version),

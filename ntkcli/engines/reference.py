@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ntkcli.configs.config_object import ConfigObject, LoadRefusal, is_number
 from ntkcli.errors import ConfigError
 from ntkcli.model import DEFAULT_THETA, Base
+from ntkcli.numbers import compact
 from ntkcli.references.nomic_code import nomic_rope
 from ntkcli.references.transformers_rope import DynamicRopeConfig
 from ntkcli.rope import ntk
@@ -182,12 +183,13 @@ def nomic_reference(values: Mapping[str, Any]) -> Reference:
         return fail(f"no rotary embedding (rotary_emb_fraction {fraction!r})")
     if alpha:  # truthy: 1.0 counts, null/0/absent do not (SPEC §5)
         description = (
-            f"dynamic NTK for N > T: θ {theta:g}, α {alpha:g} (rotary_scaling_factor), T {trained}"
+            f"dynamic NTK for N > T: θ {compact(theta)}, α {compact(alpha)} "
+            f"(rotary_scaling_factor), T {trained}"
         )
         return Reference(
             "nomic", description, theta, alpha, trained, dim, "dynamic", notes=tuple(notes)
         )
-    description = f"plain RoPE θ {theta:g} (rotary_scaling_factor {alpha!r}: no scaling)"
+    description = f"plain RoPE θ {compact(theta)} (rotary_scaling_factor {alpha!r}: no scaling)"
     return Reference("nomic", description, theta, None, None, dim, "default", notes=tuple(notes))
 
 
@@ -243,7 +245,7 @@ def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest)
         product = head * partial_f
         dim = int(product) if math.isfinite(product) else None
     if rope_type == "default":
-        description = f"rope_type default: θ {theta:g}, no dynamic scaling"
+        description = f"rope_type default: θ {compact(theta)}, no dynamic scaling"
         return Reference(
             "transformers", description, theta, None, None, dim, rope_type, notes=notes
         )
@@ -271,7 +273,8 @@ def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest)
     assert hidden is not None and heads is not None and mpe is not None
     factor = float(factor_value)
     description = (
-        f"dynamic NTK per sequence: θ {theta:g}, α {factor:g}, max_position_embeddings {mpe}"
+        f"dynamic NTK per sequence: θ {compact(theta)}, α {compact(factor)}, "
+        f"max_position_embeddings {mpe}"
     )
     dynamic_input = DynamicRopeConfig(
         hidden_size=hidden,

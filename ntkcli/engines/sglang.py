@@ -35,6 +35,7 @@ from ntkcli.engines.base import (
     LengthResult,
 )
 from ntkcli.model import DEFAULT_THETA, Base, RawConfig
+from ntkcli.numbers import compact
 from ntkcli.rope import ntk
 
 VERSION = "0.5.23"
@@ -251,7 +252,7 @@ class SglangEngine(FixedVersions):
         if reserve > rows:
             notes.append(
                 f"cache grown at startup from {rows} to {reserve} rows "
-                f"(align128(context_len + 256)); rows {rows}+ use the unscaled θ {theta:g}"
+                f"(align128(context_len + 256)); rows {rows}+ use the unscaled θ {compact(theta)}"
             )
         notes.append("get_rope arguments from the Llama call site (models/llama.py)")
         lengths = [_served(n, scaled, refusal is not None, context) for n in request.lengths]

@@ -34,6 +34,7 @@ from ntkcli.engines.base import (
     edited_config,
 )
 from ntkcli.model import RawConfig
+from ntkcli.numbers import compact
 
 VERSIONS = ("1.9.3", "head")
 TAGS = {"1.9.3": "tag v1.9.3 (0667015)", "head": "HEAD 0d124dc"}
@@ -238,7 +239,7 @@ class TeiEngine(FixedVersions):
         if is_number(alpha):
             scaled = nomic_scaled_base(theta, float(alpha), n_positions, trained, d)
             notes.append(
-                f"scaled base {scaled:g} from the integer exponent "
+                f"scaled base {compact(scaled)} from the integer exponent "
                 f"(d/(d−2) = {d / (d - 2):.4f} truncated to {int(d / (d - 2))}), in f32"
             )
         notes.append(f"T = {trained} ({t_key}); rope_parameters are not read")
@@ -322,7 +323,7 @@ class TeiEngine(FixedVersions):
             base = theta * scaling[1]
             rope_class = "RotaryEmbedding, Ntk"
             notes.append(
-                f"Ntk: inv_freq = (θ·α)^(−2i/d) / α^(2/d) at every length (θ·α = {base:g})"
+                f"Ntk: inv_freq = (θ·α)^(−2i/d) / α^(2/d) at every length (θ·α = {compact(base)})"
             )
         elif scaling is not None:
             rope_class = "RotaryEmbedding, Llama3"

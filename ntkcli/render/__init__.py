@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ntkcli.model import Finding, Resolution
-from ntkcli.numbers import byte_size, exact, grouped
+from ntkcli.numbers import byte_size, compact, exact, grouped
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -78,9 +78,9 @@ def inspect_table(r: Resolution) -> RenderableType:
     length_rows: list[tuple[str, str | Text]] = []
     if d is not None:
         key = d.key or "none (fallback)"
-        derived = f"{d.value:g} from {key}"
+        derived = f"{compact(d.value)} from {key}"
         if d.factor_applied and d.factor != 1.0:
-            derived += f" × factor {d.factor:g}"
+            derived += f" × factor {compact(d.factor)}"
         length_rows.append(("derived", derived))
         length_rows.append(
             (

@@ -17,7 +17,7 @@ from rich.text import Text
 from ntkcli.analysis.diff import CLOSED_FORM_NOTE, DIFF_TOLERANCE, DiffResult, EngineSide, Side
 from ntkcli.console import Fitted, fit
 from ntkcli.engines.base import EngineResult, LengthResult
-from ntkcli.numbers import byte_size, exact, grouped
+from ntkcli.numbers import byte_size, compact, exact, grouped
 from ntkcli.render.engine_result import engine_name
 
 SHORT_CELL = 34  # a cell line up to this long is a value that must not wrap in the wide layout
@@ -136,7 +136,7 @@ def _comparison(r: DiffResult) -> Table:
         table.add_row("max |Δcos|", exact(d.max_abs_dcos))
         table.add_row("max |Δsin|", exact(d.max_abs_dsin))
         table.add_row(
-            f"first position |Δ| > {d.tolerance:g}",
+            f"first position |Δ| > {compact(d.tolerance)}",
             "none" if d.first_position is None else f"{d.first_position:,}",
         )
     if r.memory.estimated is not None and _closed_form_only(r):
@@ -302,7 +302,7 @@ def lengths_table(results: Sequence[DiffResult]) -> RenderableType:
         if not closed:
             section.add_row("max |Δcos|", dcos)
             section.add_row("max |Δsin|", dsin)
-            section.add_row(f"first pos |Δ| > {DIFF_TOLERANCE:g}", first_pos)
+            section.add_row(f"first pos |Δ| > {compact(DIFF_TOLERANCE)}", first_pos)
         sections += [section, Text("")]
     tail: list[RenderableType] = []
     if closed:

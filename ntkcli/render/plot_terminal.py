@@ -17,6 +17,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from ntkcli.analysis.plot_series import PlotData, Series, SeriesKey
+from ntkcli.numbers import compact
 
 STYLE = {"vllm_new": "red", "vllm_old": "blue", "reference": "green"}
 TAG = {"vllm_new": "new", "vllm_old": "old", "reference": "ref"}
@@ -59,8 +60,8 @@ def markers(data: PlotData) -> list[Marker]:
             Marker(
                 "Z",
                 data.zero_crossing,
-                f"zero crossing T·(α−1)/α = {data.zero_crossing:g}: vLLM new θ' = 0 → NaN cache; "
-                "░ below it: complex θ'",
+                f"zero crossing T·(α−1)/α = {compact(data.zero_crossing)}: vLLM new θ' = 0 → NaN "
+                "cache; ░ below it: complex θ'",
             )
         )
     new, old = data.default_max_model_len.get("new"), data.default_max_model_len.get("old")

@@ -9,6 +9,7 @@ from typing import Any
 from ntkcli.configs.config_object import ConfigObject, check_length
 from ntkcli.errors import ConfigError
 from ntkcli.model import MAX_LENGTH, DerivedLength, Note, VllmVersion
+from ntkcli.numbers import compact
 from ntkcli.vllm.rope_params import VllmRaises, is_nested
 
 STEP = "derive max length"
@@ -176,7 +177,8 @@ def derive_max_len(
         notes.append(
             Note(
                 STEP,
-                f"sentence-transformers max_seq_length {st} replaces the derived length {value:g}",
+                f"sentence-transformers max_seq_length {st} replaces the derived length "
+                f"{compact(value)}",
             )
         )
     return derived, notes
