@@ -447,7 +447,7 @@ def test_llamacpp_qwen2_yarn_written(tmp_path: Path) -> None:
         32768,
         "n_ctx_train (max_position_embeddings)",
     )
-    assert data["rope_class"] == "freq_base 1e+06, scaling yarn 4"
+    assert data["rope_class"] == "freq_base 1000000, scaling yarn 4"
     assert data["notes"] == ["hparams: Qwen2Config.to_dict() under transformers 4.57.6"]
 
 
