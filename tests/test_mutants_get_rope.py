@@ -516,3 +516,226 @@ def test_long_messages_are_cut_at_200_characters() -> None:
     assert (
         err.message == "rope_parameters: 'rope_dim' must be a positive integer, got 1000000000000.0"
     )
+
+
+# -- dynamic (SPEC §4.4.6–8, §4.5, SPEC-loading "Rotary classes") --
+
+DYN = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}
+EXPONENT = 128 / 126  # d/(d−2), d 128
+
+
+def test_dynamic_old_line() -> None:
+    # §4.5 old: inner α² − α + 1 = 3, θ' = 1e4·3^(128/126) = 30527.7367488067, ceil(L·α) rows.
+    r = rope(DYN, version=V21)
+    assert (r.rope_class, r.cache_rows, r.factor, r.trained_positions) == (
+        "DynamicNTKScalingRotaryEmbedding",
+        8192,
+        2.0,
+        None,
+    )
+    assert (r.inner, r.exponent, r.dynamic_formula, r.base) == (3.0, EXPONENT, True, 10000.0)
+    assert r.scaled_base == pytest.approx(30527.7367488067, rel=1e-12)
+    assert r.inv_freq_head == pytest.approx((1.0, 0.8509942913412162), rel=1e-12)
+    assert (r.note, r.mscale, r.effective_base) == (None, None, None)
+
+
+def test_dynamic_new_line() -> None:
+    # §4.5 new: T = L when max_trained_positions is absent (§4.4.8): inner α·L/T − (α−1) = 1.
+    r = rope(DYN, version=V33)
+    assert (r.cache_rows, r.trained_positions, r.inner, r.scaled_base) == (4096, 4096, 1.0, 1e4)
+    assert (r.exponent, r.dynamic_formula) == (EXPONENT, True)
+    assert r.inv_freq_head == pytest.approx((1.0, 0.8659643233600653), rel=1e-12)
+    # T 2048 from rope_parameters: inner 2·4096/2048 − 1 = 3.
+    r = rope({**DYN, "max_trained_positions": 2048}, version=V22)
+    assert (r.cache_rows, r.trained_positions, r.inner) == (4096, 2048, 3.0)
+    assert r.scaled_base == pytest.approx(30527.7367488067, rel=1e-12)
+
+
+def test_dynamic_complex_base_shows_no_frequencies() -> None:
+    # α·L/T − (α−1) < 0 (L 1, T 4096): a negative inner to a fractional power is complex.
+    r = rope({**DYN, "max_trained_positions": 4096}, L=1, version=V33)
+    assert isinstance(r.scaled_base, complex)
+    assert (r.inv_freq_head, r.cache_rows) == ((), 1)
+
+
+def test_dynamic_zero_length_divides_by_zero() -> None:
+    # New line with L 0 and no T: T = L = 0, α·L/T divides by zero in vLLM's Python.
+    err = raises(DYN, L=0, version=V33)
+    assert (err.error, err.message, err.cause) == (
+        "ZeroDivisionError",
+        "float division by zero",
+        "zero_division",
+    )
+
+
+def test_dynamic_old_negative_and_zero_factor() -> None:
+    err = raises({**DYN, "factor": -2.0}, version=V21)
+    assert (err.error, err.cause) == ("RuntimeError", "negative_arange")
+    assert err.message == (
+        "upper bound and larger bound inconsistent with step sign (torch.arange of a negative "
+        "length)"
+    )
+    # factor 0: inner 0 − (−1) = 1, ceil(0) = 0 rows, no refusal.
+    r = rope({**DYN, "factor": 0.0}, version=V21)
+    assert (r.cache_rows, r.inner) == (0, 1.0)
+
+
+def test_dynamic_infinite_inner_is_a_config_error() -> None:
+    err = config_error({**DYN, "factor": 1e200}, version=V21)
+    assert err.message == "rope_parameters: 'factor' 1e+200 makes the dynamic-NTK inner term inf"
+    assert err.hint == "set rope_parameters.factor to a realistic scaling factor such as 2.0"
+
+
+def test_dynamic_refusals() -> None:
+    # §4.4.6: neither alpha nor factor → ValueError; §4.4.7: null factor operand order.
+    err = raises({"rope_type": "dynamic"})
+    assert (err.error, err.message, err.cause) == (
+        "ValueError",
+        "Dynamic rope scaling must contain either 'alpha' or 'factor' field",
+        "dynamic_without_factor",
+    )
+    for version, operands in ((V21, "'int' and 'NoneType'"), (V33, "'NoneType' and 'int'")):
+        err = raises({**DYN, "factor": None}, version=version)
+        assert (err.error, err.message, err.cause) == (
+            "TypeError",
+            f"unsupported operand type(s) for *: {operands}",
+            "null_factor",
+        )
+    # d 2: d − 2 = 0 in the exponent
+    err = raises(DYN, head=2)
+    assert (err.error, err.message, err.cause) == (
+        "ZeroDivisionError",
+        "division by zero (rotary_dim - 2 == 0)",
+        "zero_division",
+    )
+    assert rope(DYN, head=4).exponent == 2.0
+
+
+def test_dynamic_alpha() -> None:
+    # §4.4.6, §6': alpha 4 → DynamicNTKAlpha θ' = 1e4·4^(128/126) = 40889.94243248622, L rows,
+    # chosen even next to a factor (which stays the factor).
+    r = rope({"rope_type": "dynamic", "alpha": 4, "factor": 2.0, "rope_theta": 10000.0})
+    assert (r.rope_class, r.cache_rows, r.factor, r.exponent) == (
+        "DynamicNTKAlphaRotaryEmbedding",
+        4096,
+        2.0,
+        EXPONENT,
+    )
+    assert r.scaled_base == pytest.approx(40889.94243248622, rel=1e-12)
+    assert r.inv_freq_head == pytest.approx((1.0, 0.8471171851512068), rel=1e-12)
+    assert (r.dynamic_formula, r.inner, r.trained_positions) == (False, None, None)
+    assert r.note == (
+        "θ' = θ·alpha^(d/(d−2)) with alpha 4.0; rows = L (the factor of the dynamic-NTK formula "
+        "is not used)"
+    )
+    # Nomic v1 shape: θ 1000, d 64: 1000·4^(64/62) = 4182.936592889949
+    nomic = rope({"rope_type": "dynamic", "alpha": 4, "rope_theta": 1000.0}, head=64, L=2048)
+    assert nomic.scaled_base == pytest.approx(4182.936592889949, rel=1e-12)
+    assert (nomic.factor, nomic.cache_rows) == (None, 2048)
+
+
+def test_dynamic_alpha_refusals_and_complex() -> None:
+    err = raises({"rope_type": "dynamic", "alpha": None, "factor": 2.0})
+    assert (err.error, err.message, err.cause) == (
+        "TypeError",
+        "unsupported operand type(s) for ** or pow(): 'NoneType' and 'float'",
+        "null_factor",
+    )
+    err = raises({"rope_type": "dynamic", "alpha": 4}, head=2)
+    assert (err.error, err.message, err.cause) == (
+        "ZeroDivisionError",
+        "division by zero",
+        "zero_division",
+    )
+    assert rope({"rope_type": "dynamic", "alpha": 4}, head=3).exponent == 3.0
+    r = rope({"rope_type": "dynamic", "alpha": -1})
+    assert isinstance(r.scaled_base, complex)
+    assert r.inv_freq_head == ()
+
+
+# -- linear (SPEC §4.4.9, SPEC-loading "Rotary classes") --
+
+
+def test_linear_float_factor() -> None:
+    # §6': Llama-2 + linear 4: 16384 rows, base unchanged.
+    r = rope({"rope_type": "linear", "factor": 4.0, "rope_theta": 10000.0})
+    common(r, rope_class="LinearScalingRotaryEmbedding", rope_type="linear", rows=16384)
+    assert (r.factor, r.scaled_base, r.rows_detail) == (4.0, 10000.0, None)
+    assert r.inv_freq_head == pytest.approx((1.0, 0.8659643233600653), rel=1e-12)
+    assert r.note == (
+        "positions are divided by the factor; rows = L·α per factor, base unchanged; "
+        + LLAMA_NOTE_TAIL
+    )
+
+
+def test_linear_list_of_factors() -> None:
+    # Σ L·s_k rows, one block per factor with its offset.
+    r = rope({"rope_type": "linear", "factor": [1.0, 2.0]})
+    assert (r.cache_rows, r.factor) == (12288, None)
+    assert r.rows_detail == "4096 (×1.0, offset 0) + 8192 (×2.0, offset 4096)"
+    one = rope({"rope_type": "linear", "factor": [2.0]})
+    assert (one.cache_rows, one.factor, one.rows_detail) == (8192, 2.0, None)
+
+
+def test_linear_refusals() -> None:
+    # An int factor is not iterable; a null factor neither (§4.4.7).
+    err = raises({"rope_type": "linear", "factor": 4})
+    assert (err.error, err.message, err.cause) == (
+        "TypeError",
+        "'int' object is not iterable",
+        "int_linear_factor",
+    )
+    err = raises({"rope_type": "linear", "factor": None})
+    assert (err.error, err.message, err.cause) == (
+        "TypeError",
+        "'NoneType' object is not iterable",
+        "null_factor",
+    )
+    err = config_error({"rope_type": "linear", "factor": [2.0, None]})
+    assert (err.message, err.hint) == ("rope_parameters: 'factor' list holds a null", "use numbers")
+    err = config_error({"rope_type": "linear", "factor": 1e308})
+    assert err.message == "rope_parameters: 'factor' 1e+308 makes the cache length infinite"
+    assert err.hint == "set rope_parameters.factor to a realistic scaling factor such as 4.0"
+
+
+# -- lengths read from rope_parameters --
+
+
+def test_length_bounds() -> None:
+    # a length is an integer from 1 to 2**31 − 1 (vLLM keeps positions in int32)
+    assert rotary_dim({"rope_dim": 1}, 128) == 1
+    assert rotary_dim({"rope_dim": 2**31 - 1}, 128) == 2**31 - 1
+    err = config_error({"rope_dim": 2**31})
+    assert err.message == "rope_parameters: 'rope_dim' must be a positive integer, got 2147483648"
+    err = config_error({**YARN, "original_max_position_embeddings": 0})
+    assert err.message == (
+        "rope_parameters: 'original_max_position_embeddings' must be a positive integer, got 0"
+    )
+    assert rope({**YARN, "original_max_position_embeddings": 1}).cache_rows == 4
+
+
+def test_yarn_default_beta_fast_is_32() -> None:
+    # d 8, θ 1e4, L₀ 2048: the correction dim for 32 rotations is 1.008 (floor 1), for 33 it
+    # would be 0.995 (floor 0); with low 1, i = 1 is still extrapolated: θ^(−2/8) = 0.1.
+    r = rope({**SMALL, "original_max_position_embeddings": 2048}, head=8, L=256)
+    assert r.inv_freq_head == pytest.approx((1.0, 0.1), rel=1e-12)
+
+
+def test_deepseek_mscale_other_than_one() -> None:
+    # get_mscale(40, 2)/get_mscale(40, 1) = (0.2·ln 40 + 1)/(0.1·ln 40 + 1)
+    r = rope({**DEEPSEEK, "mscale": 2.0}, head=64, L=163840)
+    assert r.mscale == pytest.approx(1.269480015985188, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("change", "head", "shown"),
+    [
+        ({"rope_theta": 2.0}, 128, 2),
+        ({"factor": 1.0}, 128, 2),
+        ({"rope_dim": 1}, 128, 1),
+        ({"partial_rotary_factor": 0.5}, 1, 0),
+    ],
+)
+def test_yarn_frequency_guards(change: dict[str, Any], head: int, shown: int) -> None:
+    # frequencies are shown for θ > 1, α > 0 and d > 0 (d 1 has one frequency, d 0 none)
+    assert len(rope({**YARN, **change}, head=head).inv_freq_head) == shown
