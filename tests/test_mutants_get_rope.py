@@ -739,3 +739,11 @@ def test_deepseek_mscale_other_than_one() -> None:
 def test_yarn_frequency_guards(change: dict[str, Any], head: int, shown: int) -> None:
     # frequencies are shown for θ > 1, α > 0 and d > 0 (d 1 has one frequency, d 0 none)
     assert len(rope({**YARN, **change}, head=head).inv_freq_head) == shown
+
+
+def test_linear_infinite_message_is_cut_at_200() -> None:
+    err = config_error({"rope_type": "linear", "factor": [1e308] * 30})
+    assert err.message == (
+        "rope_parameters: 'factor' " + repr([1e308] * 30) + " makes the cache length infinite"
+    )[:200]
+    assert len(err.message) == 200
