@@ -743,7 +743,10 @@ def test_yarn_frequency_guards(change: dict[str, Any], head: int, shown: int) ->
 
 def test_linear_infinite_message_is_cut_at_200() -> None:
     err = config_error({"rope_type": "linear", "factor": [1e308] * 30})
-    assert err.message == (
-        "rope_parameters: 'factor' " + repr([1e308] * 30) + " makes the cache length infinite"
-    )[:200]
+    assert (
+        err.message
+        == ("rope_parameters: 'factor' " + repr([1e308] * 30) + " makes the cache length infinite")[
+            :200
+        ]
+    )
     assert len(err.message) == 200

@@ -288,3 +288,62 @@ def test_old_update_keeps_the_assertion_refusal() -> None:
         assert r.refusal is not None
         assert r.refusal.cause == "nomic_assertion"
         assert r.max_model_len is None
+
+
+REMOTE_MAP = {"AutoConfig": "nomic-ai/nomic-bert-2048--configuration_hf_nomic_bert.NomicBertConfig"}
+
+
+def remote(**change: Any) -> ConfigObject:
+    values = {k: v for k, v in {**V1, **change}.items() if v is not ...}
+    return ConfigObject({**values, "auto_map": REMOTE_MAP}, trust_remote_code=True)
+
+
+def test_remote_class_default_t_and_heads() -> None:
+    # The remote NomicBertConfig has max_trained_positions 2048 as a class default.
+    assert trained_positions(remote(max_trained_positions=...), NEW) == (2048, "class default")
+    assert head_size(cfg(num_attention_heads=1)) == 768
+    with pytest.raises(ConfigError) as caught:
+        head_size(remote(num_attention_heads=0))
+    assert "'num_attention_heads'" in caught.value.message
+
+
+def test_t_from_a_length_of_one() -> None:
+    assert trained_positions(cfg(max_trained_positions=..., max_position_embeddings=1), NEW) == (
+        1,
+        "max_position_embeddings",
+    )
+
+
+def test_missing_attribute_keeps_t_and_its_source() -> None:
+    r = nomic_update(
+        cfg(activation_function=..., max_trained_positions=...),
+        NEW,
+        DYN,
+        None,
+        8192,
+        None,
+        {},
+        0,
+        0,
+    )
+    assert (r.update.trained_positions, r.update.trained_from) == (8192, "max_position_embeddings")
+
+
+@pytest.mark.parametrize("version", [NEW, OLD])
+def test_flat_max_model_len_override_is_a_length(version: Any) -> None:
+    r = nomic_update(cfg(), version, DYN, ST, 2048, None, {"max_model_len": 1}, True, False)
+    assert r.max_model_len == (2048 if version is NEW else 1)
+    with pytest.raises(ConfigError) as caught:
+        nomic_update(cfg(), version, DYN, ST, 2048, None, {"max_model_len": 0}, True, False)
+    assert caught.value.message == (
+        "config.json: 'max_model_len' must be an integer from 1 to 2147483647, got 0"
+    )
+
+
+def test_old_update_fields() -> None:
+    r = nomic_update(cfg(), OLD, DYN, None, 8192, None, {}, False, False)
+    assert (r.update.trained_positions, r.update.trained_from) == (2048, "max_trained_positions")
+    assert (r.update.recheck_limit, r.update.assertion_failures) == (None, ())
+    bad = cfg(rotary_emb_interleaved=True)
+    r = nomic_update(bad, OLD, DYN, None, 8192, None, {}, False, False)
+    assert r.update.assertion_failures == ("assert not config.rotary_emb_interleaved (got true)",)

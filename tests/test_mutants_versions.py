@@ -60,6 +60,7 @@ def test_new_and_old_aliases() -> None:
 def test_notes() -> None:
     assert parse_vllm_version("0.22.0").notes == ()
     assert parse_vllm_version("v0.22").label == "0.22"
+    assert parse_vllm_version("0.22").notes == ()
     assert parse_vllm_version("0.22.1").notes == (
         "vLLM 0.22.1 is modelled with the rules of 0.22.0 (patch releases were not checked)",
     )
