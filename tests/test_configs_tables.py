@@ -190,6 +190,17 @@ SHAPES: dict[str, dict[str, Any]] = {
     "llama2-linear4": {**LLAMA2, "rope_scaling": {"type": "linear", "factor": 4.0}},
     "llama2-yarn4-no-l0": {**LLAMA2, "rope_scaling": {"rope_type": "yarn", "factor": 4.0}},
     "llama2-dynamic-alpha-only": {**LLAMA2, "rope_scaling": {"rope_type": "dynamic", "alpha": 4}},
+    # SPEC-loading §2'.6 E3: validate_architecture (Llama) refuses hidden % heads != 0, also
+    # next to an explicit head_dim; heads 0 is a ZeroDivisionError either way.
+    "llama2-heads-not-dividing": {**LLAMA2, "num_attention_heads": 3},
+    "llama2-heads-not-dividing-head-dim": {**LLAMA2, "num_attention_heads": 3, "head_dim": 128},
+    "llama2-zero-heads-head-dim": {**LLAMA2, "num_attention_heads": 0, "head_dim": 128},
+    "mistral-heads-not-dividing": {
+        "model_type": "mistral",
+        "hidden_size": 4096,
+        "num_attention_heads": 3,
+        "head_dim": 128,
+    },
     "llama2-no-mpe": {k: v for k, v in LLAMA2.items() if k != "max_position_embeddings"},
     "llama2-linear-null-factor": {
         **LLAMA2,

@@ -150,7 +150,9 @@ IMPOSSIBLE_EXPECTED: dict[str, tuple[bool, list[str]]] = {
     # serves as is (§4.1.2), and Llama's model code builds the rotary for its unscaled 4096
     # (§4.4.1): T = L, inner term 1, θ' = θ. Not refused; R11 flags the factor.
     "factor zero": (False, ["R11"]),
-    "hidden smaller than heads": (False, ["R03", "R11"]),
+    # LlamaConfig's validate_architecture refuses hidden_size % num_attention_heads != 0 at load
+    # (SPEC §3.5.3; measured with transformers 5.24.0: 16 % 32): reported by the refusal rule.
+    "hidden smaller than heads": (True, ["R19"]),
     "mrope without section": (False, []),
     # transformers 5 refuses a fully rotated odd head_dim > 4 at load (validate_rope, SPEC
     # §3.5.3): a load refusal, reported by the general refusal rule.

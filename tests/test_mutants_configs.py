@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ntkcli.configs.config_object import _class_data
+from ntkcli.configs.config_object import ConfigObject, LoadRefusal, _class_data
 
 # SPEC-loading §2'.3, one row per class: (class, max_position_embeddings, hidden, heads,
 # default θ, partial default).
@@ -95,3 +95,60 @@ def test_a_remote_only_type_has_no_native_class() -> None:
     # SPEC-loading §2'.3: internlm2 is remote-only.
     with pytest.raises(LookupError):
         _class_data("internlm2")
+
+
+@pytest.mark.parametrize(
+    ("hidden", "heads", "head_dim"),
+    [(4096, 3, None), (4096, 3, 128), (100, 3, 32), (64, -3, 8), (-64, 3, 8), (64, 5, None)],
+)
+def test_llama_heads_must_divide_hidden(hidden: int, heads: int, head_dim: int | None) -> None:
+    # SPEC-loading §2'.6 E3 (SPEC §3.5.3): LlamaConfig's validate_architecture raises ValueError
+    # if hidden_size % num_attention_heads != 0, wrapped by the strict dataclass (measured with
+    # transformers 5.24.0, Python's % for negative values).
+    values: dict[str, Any] = {
+        "model_type": "llama",
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+    }
+    if head_dim is not None:
+        values["head_dim"] = head_dim
+    with pytest.raises(LoadRefusal) as caught:
+        ConfigObject(values, transformers_major=5)
+    assert caught.value.error == "StrictDataclassClassValidationError"
+    assert caught.value.message == (
+        "Class validation error for validator 'validate_architecture': ValueError: The hidden "
+        f"size ({hidden}) is not a multiple of the number of attention heads ({heads})."
+    )
+
+
+@pytest.mark.parametrize("head_dim", [None, 128])
+def test_llama_zero_heads_is_a_zero_division(head_dim: int | None) -> None:
+    # LlamaConfig: head_dim = hidden // heads in __post_init__ ("integer division or modulo by
+    # zero"), and with an explicit head_dim validate_architecture's hidden % heads ("integer modulo
+    # by zero"; measured with transformers 5.24.0).
+    values: dict[str, Any] = {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 0}
+    if head_dim is not None:
+        values["head_dim"] = head_dim
+    with pytest.raises(LoadRefusal) as caught:
+        ConfigObject(values, transformers_major=5)
+    assert caught.value.error == "ZeroDivisionError"
+    assert caught.value.message == (
+        "integer modulo by zero" if head_dim else "integer division or modulo by zero"
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32},
+        {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "head_dim": 96},
+        {"model_type": "mistral", "hidden_size": 4096, "num_attention_heads": 3, "head_dim": 128},
+        {"model_type": "qwen2", "hidden_size": 4096, "num_attention_heads": 3},
+    ],
+)
+def test_dividing_heads_or_other_classes_load(values: dict[str, Any]) -> None:
+    # SPEC-loading §2'.6 E3: only Llama's class has that validator; transformers 4 has none.
+    ConfigObject(values, transformers_major=5)
+    ConfigObject(
+        {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 3}, transformers_major=4
+    )

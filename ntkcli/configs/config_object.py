@@ -54,6 +54,7 @@ class ClassData:
     partial_key: str = "partial_rotary_factor"  # gpt_neox: rotary_pct
     local_theta: float | None = None  # gemma3: sliding_attention's default θ
     head_dim_from: str | None = None  # "hidden" (hidden // heads) or "qk_rope_head_dim" if null
+    heads_divide_hidden: bool = False  # llama: validate_architecture (SPEC-loading §2'.6 E3)
 
 
 # The transformers whose class facts the emulation uses: vLLM 0.33's newest allowed (SPEC-loading
@@ -65,7 +66,7 @@ _LENGTHS = ("max_position_embeddings", "hidden_size", "num_attention_heads")
 # the conversion quirks that are code in transformers (SPEC-loading D2).
 _KEPT: Mapping[str, tuple[tuple[str, ...], Mapping[str, Any]]] = {
     "nomic_bert": (_LENGTHS, {"head_dim_from": "hidden"}),
-    "llama": (_LENGTHS, {"head_dim_from": "hidden"}),
+    "llama": (_LENGTHS, {"head_dim_from": "hidden", "heads_divide_hidden": True}),
     "mistral": ((*_LENGTHS, "sliding_window"), {"head_dim_from": "hidden"}),
     "qwen2": (_LENGTHS, {}),
     "qwen3": ((*_LENGTHS, "head_dim"), {}),
@@ -316,6 +317,8 @@ class ConfigObject:
         for name in INT_FIELDS:
             if name in resolved and resolved[name] is None and self.declared(name):
                 raise _field_type_error(name)
+        if native is not None and self.origin == "native" and transformers_major == 5:
+            self._validate_architecture()
         self._rope: dict[str, Any] | None = None
         standardised = not self.data.rope_only_if_keys and self.data.default_theta is not None
         if standardised or self.has_rope_keys():
@@ -351,6 +354,27 @@ class ConfigObject:
             return {}
         self._values.pop("head_dim", None)
         return {"head_dim": hidden // heads}
+
+    def _validate_architecture(self) -> None:
+        """E3: LlamaConfig's validate_architecture refuses a hidden_size that is not a multiple
+        of num_attention_heads, even next to an explicit head_dim; the strict dataclass wraps the
+        ValueError (measured with transformers 5.24.0). Runs after __post_init__'s head_dim."""
+        if not self.data.heads_divide_hidden:
+            return
+        hidden = self.get("hidden_size", None)
+        heads = self.get("num_attention_heads", None)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (hidden, heads)):
+            return
+        if heads == 0:
+            raise LoadRefusal("ZeroDivisionError", "integer modulo by zero", "zero_heads")
+        if hidden % heads:
+            raise LoadRefusal(
+                "StrictDataclassClassValidationError",
+                "Class validation error for validator 'validate_architecture': ValueError: The "
+                f"hidden size ({hidden}) is not a multiple of the number of attention heads "
+                f"({heads}).",
+                "heads_divide_hidden",
+            )
 
     # -- attribute access (getattr semantics) ---------------------------------------------------
     def _key(self, name: str) -> str:
