@@ -11,17 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli_json
+from conftest import LLAMA2, cli_json
 from conftest import write_model as write
 
-LLAMA2: dict[str, Any] = {
-    "model_type": "llama",
-    "architectures": ["LlamaForCausalLM"],
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
-}
 # A class without any length key: an unknown model_type is a plain PretrainedConfig.
 NO_LENGTH_KEYS: dict[str, Any] = {
     "model_type": "not_a_transformers_type",

@@ -34,6 +34,7 @@ import pytest
 from ntkcli.model import RawConfig, Request, Source
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.versions import parse_vllm_version
+from tests.conftest import LLAMA2
 
 pytestmark = [
     pytest.mark.difftest,
@@ -162,14 +163,6 @@ def load_get_rope(version: str) -> Any:
 
 
 # -- cases ----------------------------------------------------------------------------------
-LLAMA2: dict[str, Any] = {
-    "model_type": "llama",
-    "architectures": ["LlamaForCausalLM"],
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
-}
 
 
 def rope(**kw: Any) -> dict[str, Any]:
