@@ -19,13 +19,12 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import logging
 import os
 import subprocess
 import sys
 import types
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from ntkcli.model import RawConfig, Request, Source
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.versions import parse_vllm_version
 from tests.conftest import LLAMA2
+from tests.difftest_support import StubModule
 
 pytestmark = [
     pytest.mark.difftest,
@@ -70,59 +70,6 @@ def extract(version: str) -> Path:
                 if name.startswith(PACKAGE) and name.endswith(".py"):
                     z.extract(name, root)
     return root / PACKAGE
-
-
-class Anything:
-    """Stands in for any infrastructure object: attributes and calls give more of itself, a
-    decorator call returns what it decorates, it is falsy and compares False."""
-
-    def __getattr__(self, name: str) -> Anything:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Anything()
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs and (callable(args[0]) or isinstance(args[0], type)):
-            return args[0]
-        return Anything()
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
-        return (custom_op_base(),)
-
-    def __lt__(self, other: Any) -> bool:
-        return False
-
-    __gt__ = __le__ = __ge__ = __lt__
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-
-def custom_op_base() -> type:
-    """vLLM's CustomOp as a plain nn.Module whose platform-specific paths are all off."""
-    import torch
-
-    class CustomOp(torch.nn.Module):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__()
-
-        @classmethod
-        def enabled(cls) -> bool:
-            return False
-
-    return CustomOp
-
-
-class StubModule(types.ModuleType):
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        if name == "init_logger":
-            return logging.getLogger
-        return Anything()
 
 
 class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
