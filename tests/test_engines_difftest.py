@@ -39,6 +39,7 @@ from ntkcli.engines.base import EngineRequest, EngineResult
 from ntkcli.engines.registry import ENGINES
 from ntkcli.sources import load_local
 from tests import difftest_support as support
+from tests.test_engines_worked import CONFIGS as WORKED
 
 pytestmark = support.OPT_IN
 
@@ -99,23 +100,7 @@ SYNTHETIC: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
         },
         None,
     ),
-    "qwen2 yarn 4": (
-        {
-            "architectures": ["Qwen2ForCausalLM"],
-            "model_type": "qwen2",
-            "hidden_size": 3584,
-            "num_attention_heads": 28,
-            "num_key_value_heads": 4,
-            "max_position_embeddings": 32768,
-            "rope_theta": 1000000.0,
-            "rope_scaling": {
-                "type": "yarn",
-                "factor": 4.0,
-                "original_max_position_embeddings": 32768,
-            },
-        },
-        None,
-    ),
+    "qwen2 yarn 4": WORKED["qwen2_yarn4"],  # ENGINES.md's qwen2_yarn4
     "llama2 partial 0.5": ({**LLAMA2, "partial_rotary_factor": 0.5}, None),
     "llama2 seq_length 8192": ({**LLAMA2, "seq_length": 8192}, None),
     "llama2 ntk 2": ({**LLAMA2, "rope_scaling": {"rope_type": "ntk", "factor": 2.0}}, None),
