@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ntkcli.configs.config_object import is_number
@@ -74,6 +75,39 @@ def nomic_scaled_base(theta: float, alpha: float, n_positions: int, trained: int
     t, a = f32(theta), f32(alpha)
     inner = f32(f32(f32(a * f32(n_positions)) / f32(trained)) - f32(a - 1.0))
     return powi32(f32(t * inner), exponent)
+
+
+@dataclass(frozen=True)
+class _Served:
+    """What every TEI answer shares once the config is parsed: the engine, the config class, the
+    longest input and where it comes from, the evidence and the notes gathered so far."""
+
+    engine: EngineId
+    cls: ConfigClassInfo
+    max_input: int
+    key: str
+    evidence: str
+    notes: list[str]
+
+    def length(self, n: int, base: float | None, *, note: bool = True) -> LengthResult:
+        """An input of n tokens, truncated (--auto-truncate) to the longest input."""
+        used = min(n, self.max_input)
+        status: LengthStatus = "truncated" if used < n else "accepted"
+        text = f"truncated to {used}" if note and used < n else None
+        return LengthResult(n, base, True, used, status, text)
+
+    def result(self, **rope: Any) -> EngineResult:
+        """The EngineResult with the shared fields; `rope` gives the RoPE-specific ones."""
+        return EngineResult(
+            engine=self.engine,
+            config_class=self.cls,
+            max_len=self.max_input,
+            max_len_key=self.key,
+            refusal=None,
+            evidence=self.evidence,
+            notes=tuple(self.notes),
+            **rope,
+        )
 
 
 class TeiRaises(Exception):
@@ -193,22 +227,18 @@ class TeiEngine(FixedVersions):
         notes.append(
             f"--auto-truncate (default on): longer inputs are truncated to {max_input} tokens"
         )
+        engine = EngineId(self.name, version)
         if model_type == "nomic_bert":
-            return self._nomic(config, request, version, evidence, cls, notes, max_input, key)
-        return self._other(config, request, version, evidence, cls, notes, max_input, key, mpe)
+            nomic = ConfigClassInfo("NomicConfig", "own parser")
+            served = _Served(engine, nomic, max_input, key, evidence, notes)
+            return self._nomic(config, request, version, served)
+        served = _Served(engine, cls, max_input, key, evidence, notes)
+        return self._other(config, request, served, mpe)
 
     def _nomic(
-        self,
-        config: Mapping[str, Any],
-        request: EngineRequest,
-        version: str,
-        evidence: str,
-        cls: ConfigClassInfo,
-        notes: list[str],
-        max_input: int,
-        key: str,
+        self, config: Mapping[str, Any], request: EngineRequest, version: str, served: _Served
     ) -> EngineResult:
-        cls = ConfigClassInfo("NomicConfig", "own parser")
+        notes = served.notes
         for field in NOMIC_REQUIRED:
             if field not in config:
                 raise TeiRaises(f"Failed to parse `config.json`: missing field `{field}`")
@@ -245,23 +275,15 @@ class TeiEngine(FixedVersions):
         notes.append(f"T = {trained} ({t_key}); rope_parameters are not read")
         lengths = []
         for n in request.lengths:
-            used = min(n, max_input)
-            # One input per batch: batch max_length = used.
-            base = scaled if scaled is not None and used > trained else theta
-            status: LengthStatus = "truncated" if used < n else "accepted"
-            note = f"truncated to {used}" if used < n else None
-            lengths.append(LengthResult(n, base, True, used, status, note))
+            # One input per batch: batch max_length = the tokens it keeps.
+            long = scaled is not None and min(n, served.max_input) > trained
+            lengths.append(served.length(n, scaled if long else theta))
         if scaled is not None:
             notes.append(
                 f"per batch: the scaled cache serves the whole batch when its longest input is "
                 f"over {trained} tokens, so a short input batched with a long one gets θ' too"
             )
-        return EngineResult(
-            engine=EngineId(self.name, version),
-            config_class=cls,
-            max_len=max_input,
-            max_len_key=key,
-            refusal=None,
+        return served.result(
             rope_class="NomicBertModel rotary (plain + scaled cache)"
             if scaled
             else "NomicBertModel rotary",
@@ -270,23 +292,13 @@ class TeiEngine(FixedVersions):
             cache_shape=(n_positions, d),
             lengths=tuple(lengths),
             scaling="per batch (batch max_length > T)" if scaled is not None else "none",
-            evidence=evidence,
-            notes=tuple(notes),
             extra={"trained_positions": trained, "scaled_cache_base": scaled},
         )
 
     def _other(
-        self,
-        config: Mapping[str, Any],
-        request: EngineRequest,
-        version: str,
-        evidence: str,
-        cls: ConfigClassInfo,
-        notes: list[str],
-        max_input: int,
-        key: str,
-        mpe: int,
+        self, config: Mapping[str, Any], request: EngineRequest, served: _Served, mpe: int
     ) -> EngineResult:
+        notes = served.notes
         model_type = config.get("model_type")
         if model_type in LLAMA_TYPES and isinstance(config.get("eos_token_id"), list):
             raise TeiRaises("invalid type: sequence, expected usize for `eos_token_id`")
@@ -307,15 +319,15 @@ class TeiEngine(FixedVersions):
             head = hidden // heads if is_number(hidden) and is_number(heads) and heads else None
         if not is_number(theta_value) or head is None:
             # Encoder models with learned positions (bert, ...) have no RoPE.
-            plain = tuple(
-                LengthResult(n, None, True, min(n, max_input),
-                             "truncated" if n > max_input else "accepted")
-                for n in request.lengths
-            )  # fmt: skip
-            return EngineResult(
-                EngineId(self.name, version), cls, max_input, key, None, None, None, None,
-                None, plain, "none", evidence, tuple(notes),
-            )  # fmt: skip
+            plain = tuple(served.length(n, None, note=False) for n in request.lengths)
+            return served.result(
+                rope_class=None,
+                base=None,
+                scaled_base=None,
+                cache_shape=None,
+                lengths=plain,
+                scaling="none",
+            )
         theta = float(theta_value)
         base: float = theta
         rope_class = "RotaryEmbedding"
@@ -330,27 +342,12 @@ class TeiEngine(FixedVersions):
         if model_type in ("qwen2", "qwen3", "llama", "mistral"):
             notes.append("loads only on CUDA (flash): cache columns d/2")
         d = int(head)
-        lengths = []
-        for n in request.lengths:
-            used = min(n, max_input)
-            status: LengthStatus = "truncated" if used < n else "accepted"
-            lengths.append(
-                LengthResult(
-                    n, base, True, used, status, f"truncated to {used}" if used < n else None
-                )
-            )
-        return EngineResult(
-            engine=EngineId(self.name, version),
-            config_class=cls,
-            max_len=max_input,
-            max_len_key=key,
-            refusal=None,
+        lengths = [served.length(n, base) for n in request.lengths]
+        return served.result(
             rope_class=rope_class,
             base=theta,
             scaled_base=base,
             cache_shape=(mpe, d // 2),
             lengths=tuple(lengths),
             scaling="fixed at load",
-            evidence=evidence,
-            notes=tuple(notes),
         )
