@@ -36,6 +36,19 @@ LLAMA2: dict[str, Any] = {
     "rope_theta": 10000.0,
 }
 LLAMA2_DYNAMIC: dict[str, Any] = {**LLAMA2, "rope_scaling": {"rope_type": "dynamic", "factor": 2.0}}
+# The NomicBert keys every published Nomic text config carries (SPEC §2.3), without lengths.
+NOMIC_NATIVE: dict[str, Any] = {
+    "model_type": "nomic_bert",
+    "architectures": ["NomicBertModel"],
+    "n_embd": 768,
+    "activation_function": "swiglu",
+    "mlp_fc1_bias": False,
+    "mlp_fc2_bias": False,
+    "qkv_proj_bias": False,
+    "rotary_emb_scale_base": None,
+    "rotary_emb_interleaved": False,
+    "rotary_emb_fraction": 1.0,
+}
 TEST_ENV = {
     "NTKCLI_WIDTH": "100",
     "NO_COLOR": "1",

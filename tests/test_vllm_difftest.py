@@ -33,7 +33,7 @@ import pytest
 from ntkcli.model import RawConfig, Request, Source
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.versions import parse_vllm_version
-from tests.conftest import LLAMA2
+from tests.conftest import LLAMA2, NOMIC_NATIVE
 from tests.difftest_support import StubModule
 
 pytestmark = [
@@ -198,20 +198,7 @@ CASES: Mapping[str, tuple[dict[str, Any], dict[str, Any], int | None]] = {
         None,
     ),
     "nomic dynamic 8192": (
-        {
-            "model_type": "nomic_bert",
-            "architectures": ["NomicBertModel"],
-            "n_embd": 768,
-            "activation_function": "swiglu",
-            "mlp_fc1_bias": False,
-            "mlp_fc2_bias": False,
-            "qkv_proj_bias": False,
-            "rotary_emb_scale_base": None,
-            "rotary_emb_interleaved": False,
-            "rotary_emb_fraction": 1.0,
-            "max_position_embeddings": 8192,
-            "max_trained_positions": 2048,
-        },
+        {**NOMIC_NATIVE, "max_position_embeddings": 8192, "max_trained_positions": 2048},
         {"rope_parameters": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000}},
         8192,
     ),

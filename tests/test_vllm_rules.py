@@ -9,21 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LLAMA2, cli, cli_json
+from conftest import LLAMA2, NOMIC_NATIVE, cli, cli_json
 from conftest import write_model as write
-
-NOMIC_NATIVE: dict[str, Any] = {
-    "model_type": "nomic_bert",
-    "architectures": ["NomicBertModel"],
-    "n_embd": 768,
-    "activation_function": "swiglu",
-    "mlp_fc1_bias": False,
-    "mlp_fc2_bias": False,
-    "qkv_proj_bias": False,
-    "rotary_emb_scale_base": None,
-    "rotary_emb_interleaved": False,
-    "rotary_emb_fraction": 1.0,
-}
 
 
 def inspect(model: str, *args: str) -> Any:
