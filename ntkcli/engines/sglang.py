@@ -154,6 +154,13 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
     if rope_type == "yarn":
         ompe = params.get("original_max_position_embeddings", mpe)
         alpha = float(factor) if is_number(factor) else 1.0
+        if not is_number(ompe):
+            # a class without max_position_embeddings copies its None into the dict; the
+            # YaRN cache size is original_max_position · scaling_factor
+            raise SglangRaises(
+                "TypeError",
+                f"unsupported operand type(s) for *: '{type(ompe).__name__}' and 'float'",
+            )
         rows = int(int(ompe) * alpha)
         name = "YaRNScalingRotaryEmbedding"
         if "mrope_section" in params:
