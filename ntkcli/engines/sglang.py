@@ -82,7 +82,7 @@ def context_length(tf: ConfigObject) -> tuple[int, str]:
     for key in CONTEXT_KEYS:
         value = tf.get(key, None)
         if value is not None:
-            if factor is None or not is_number(factor) or not is_number(value):
+            if not is_number(factor) or not is_number(value):
                 left = type(factor).__name__ if not is_number(factor) else type(value).__name__
                 raise SglangRaises(
                     "TypeError", f"unsupported operand type(s) for *: '{left}' and 'int'"
