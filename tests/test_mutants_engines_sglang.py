@@ -112,8 +112,8 @@ def test_context_length_factor(rope: dict[str, Any], expected: int) -> None:
 
 
 def test_context_length_llama3_alone_forces_the_factor_to_one() -> None:
-    # §1(b): "forced to 1 when the dict has ompe OR rope_type == llama3": a plain class keeps a
-    # llama3 dict without ompe (no validation), the factor 8 is still dropped.
+    # §1(b): "forced to 1 when the dict has ompe OR rope_type == llama3": a llama3 dict written
+    # without ompe still drops its factor 8.
     cfg = tf(
         {
             **PLAIN,
@@ -387,6 +387,16 @@ def test_rope_yarn_ompe_is_made_an_int_first() -> None:
     assert sglang._rope(cfg)[4] == 2000  # int(int(1000.5) · 2)
 
 
+def test_rope_yarn_ompe_not_a_number_is_a_type_error() -> None:
+    rope = {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": "4096"}
+    cfg = tf({**PLAIN, "max_position_embeddings": 4096, "rope_parameters": rope})
+    with pytest.raises(sglang.SglangRaises) as info:
+        sglang._rope(cfg)
+    assert info.value.refusal == EngineRefusal(
+        "TypeError", "unsupported operand type(s) for *: 'str' and 'float'"
+    )
+
+
 def test_rope_yarn_factor_not_a_number_is_one() -> None:
     rope = {"rope_type": "yarn", "factor": None, "original_max_position_embeddings": 1000}
     cfg = tf({**PLAIN, "max_position_embeddings": 4096, "rope_parameters": rope})
@@ -534,7 +544,7 @@ def test_resolve_llama2_reserve() -> None:
     assert (r.max_len, r.max_len_key, r.refusal) == (4096, "max_position_embeddings", None)
     assert (r.rope_class, r.base, r.scaled_base) == ("RotaryEmbedding", 10000.0, 10000.0)
     assert r.cache_shape == (4352, 128)
-    assert r.scaling == "fixed at load"
+    assert (r.scaling, r.evidence) == ("fixed at load", sglang.EVIDENCE)
     assert r.extra == {"cache_rows_before_reserve": 4096, "context_len": 4096}
     assert statuses(r) == ["accepted", "accepted", "rejected", "rejected"]
     assert [row.tokens_used for row in r.lengths] == [512, 2048, 0, 0]
@@ -622,8 +632,11 @@ def test_resolve_context_length_refusal_names_the_class() -> None:
     )
     assert r.config_class.name == "PretrainedConfig"
     assert (r.max_len, r.scaling) == (None, "none")
-    assert [row.len for row in r.lengths] == [10, 20]
-    assert statuses(r) == ["refused", "refused"]
+    assert r.lengths == (
+        LengthResult(10, None, False, 0, "refused"),
+        LengthResult(20, None, False, 0, "refused"),
+    )
+    assert (r.engine.name, r.engine.version, r.evidence) == ("sglang", "0.5.23", sglang.EVIDENCE)
 
 
 def test_resolve_user_context_length_lower() -> None:
@@ -669,8 +682,7 @@ def test_resolve_rope_refusal_keeps_the_context() -> None:
     assert (r.rope_class, r.base, r.scaled_base, r.cache_shape) == (None, None, None, None)
     assert (r.scaling, r.evidence) == ("fixed at load", sglang.EVIDENCE)
     assert (r.engine.name, r.config_class.name) == ("sglang", "LlamaConfig")
-    assert statuses(r) == ["refused"] * 4
-    assert [row.base for row in r.lengths] == [None] * 4
+    assert r.lengths == tuple(LengthResult(n, None, False, 0, "refused") for n in LENGTHS)
     assert len(r.notes) == 1 and "json-model-override-args" in r.notes[0]
     assert r.extra == {}
 

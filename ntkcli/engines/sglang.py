@@ -77,7 +77,9 @@ def context_length(tf: ConfigObject) -> tuple[int, str]:
     factor: Any = 1
     if params:
         factor = params.get("factor", 1)
-        if "original_max_position_embeddings" in params or params.get("rope_type") == "llama3":
+        # SGLang also forces 1 for rope_type llama3; transformers 5 gives every llama3 (and
+        # yarn) dict an original_max_position_embeddings at load, so the key test covers it
+        if "original_max_position_embeddings" in params:
             factor = 1
     for key in CONTEXT_KEYS:
         value = tf.get(key, None)
@@ -152,11 +154,11 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
             math.ceil(mpe * alpha),
         )
     if rope_type == "yarn":
-        ompe = params.get("original_max_position_embeddings", mpe)
+        # transformers 5 writes the key into every yarn dict at load (None when the class has
+        # no max_position_embeddings); the YaRN cache size is original_max_position · factor
+        ompe = params.get("original_max_position_embeddings")
         alpha = float(factor) if is_number(factor) else 1.0
         if not is_number(ompe):
-            # a class without max_position_embeddings copies its None into the dict; the
-            # YaRN cache size is original_max_position · scaling_factor
             raise SglangRaises(
                 "TypeError",
                 f"unsupported operand type(s) for *: '{type(ompe).__name__}' and 'float'",
