@@ -77,12 +77,14 @@ def context_length(tf: ConfigObject) -> tuple[int, str]:
     factor: Any = 1
     if params:
         factor = params.get("factor", 1)
-        if "original_max_position_embeddings" in params or params.get("rope_type") == "llama3":
+        # SGLang also forces 1 for rope_type llama3; transformers 5 gives every llama3 (and
+        # yarn) dict an original_max_position_embeddings at load, so the key test covers it
+        if "original_max_position_embeddings" in params:
             factor = 1
     for key in CONTEXT_KEYS:
         value = tf.get(key, None)
         if value is not None:
-            if factor is None or not is_number(factor) or not is_number(value):
+            if not is_number(factor) or not is_number(value):
                 left = type(factor).__name__ if not is_number(factor) else type(value).__name__
                 raise SglangRaises(
                     "TypeError", f"unsupported operand type(s) for *: '{left}' and 'int'"
@@ -152,8 +154,15 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
             math.ceil(mpe * alpha),
         )
     if rope_type == "yarn":
-        ompe = params.get("original_max_position_embeddings", mpe)
+        # transformers 5 writes the key into every yarn dict at load (None when the class has
+        # no max_position_embeddings); the YaRN cache size is original_max_position · factor
+        ompe = params.get("original_max_position_embeddings")
         alpha = float(factor) if is_number(factor) else 1.0
+        if not is_number(ompe):
+            raise SglangRaises(
+                "TypeError",
+                f"unsupported operand type(s) for *: '{type(ompe).__name__}' and 'float'",
+            )
         rows = int(int(ompe) * alpha)
         name = "YaRNScalingRotaryEmbedding"
         if "mrope_section" in params:
