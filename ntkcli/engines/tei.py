@@ -231,12 +231,17 @@ class TeiEngine(FixedVersions):
         if model_type == "nomic_bert":
             nomic = ConfigClassInfo("NomicConfig", "own parser")
             served = _Served(engine, nomic, max_input, key, evidence, notes)
-            return self._nomic(config, request, version, served)
+            return self._nomic(config, request, version, served, (mpe, mpe_key))
         served = _Served(engine, cls, max_input, key, evidence, notes)
         return self._other(config, request, served, mpe)
 
     def _nomic(
-        self, config: Mapping[str, Any], request: EngineRequest, version: str, served: _Served
+        self,
+        config: Mapping[str, Any],
+        request: EngineRequest,
+        version: str,
+        served: _Served,
+        router: tuple[int, str],
     ) -> EngineResult:
         notes = served.notes
         for field in NOMIC_REQUIRED:
@@ -255,12 +260,9 @@ class TeiEngine(FixedVersions):
         if version == "1.9.3":
             t_value, t_key = config.get("max_trained_positions", 2048), "max_trained_positions"
         else:
-            t_value, t_key = None, "default 2048"
-            for k in ("max_position_embeddings", "max_trained_positions"):
-                if is_number(config.get(k)):
-                    t_value, t_key = config[k], k
-                    break
-            t_value = 2048 if t_value is None else t_value
+            # HEAD: T = mpe ?? max_trained_positions ?? 2048 (ENGINES §2(a)), the router's mpe
+            # rule; the 2048 never applies, since the router bails when both are missing.
+            t_value, t_key = router
         trained = int(t_value)
         theta = float(config["rotary_emb_base"])
         d = int(config["n_embd"]) // int(config["n_head"])
@@ -285,7 +287,7 @@ class TeiEngine(FixedVersions):
             )
         return served.result(
             rope_class="NomicBertModel rotary (plain + scaled cache)"
-            if scaled
+            if scaled is not None
             else "NomicBertModel rotary",
             base=theta,
             scaled_base=None,
