@@ -157,8 +157,8 @@ def test_overrides_edit_config_json() -> None:
     assert message(result) == "unknown variant `gpt_neox`"
     assert result.config_class.name == "ModelConfig (gpt_neox)"
     (note,) = result.notes
-    assert "overrides applied to config.json" in note
-    assert "as if the file had been edited" in note
+    assert note.startswith("overrides applied to config.json")
+    assert note.endswith("as if the file had been edited")
     result = run(QWEN2, hf_overrides={"max_position_embeddings": 4096})
     assert (result.max_len, result.cache_shape) == (4096, (4096, 64))
     assert not any("overrides" in note for note in run(QWEN2).notes)
@@ -435,6 +435,13 @@ def test_nomic_scaled_note_other_dims() -> None:
     assert "(d/(d−2) = 1.0159 truncated to 1)" in notes[1]
 
 
+def test_nomic_head_dim_is_an_integer_division() -> None:
+    """§2(c): d = n_embd/n_head in usize: 770/12 = 64, cache 8192 × 64."""
+    result = run({**RSF2, "n_embd": 770})
+    assert int_shape(result) == (8192, 64)
+    assert "(d/(d−2) = 1.0323 truncated to 1)" in result.notes[1]
+
+
 def test_nomic_without_scaling_factor() -> None:
     """§2(d): without rotary_scaling_factor every input uses θ; §6 nomic_v15_legacy."""
     result = run(V15, st={"max_seq_length": 8192}, st_file=ST_FILE)
@@ -565,13 +572,18 @@ def test_qwen2_plain_rope() -> None:
     assert [x.status for x in result.lengths] == ["accepted"] * 4
 
 
-@pytest.mark.parametrize("model_type", ["qwen2", "llama", "mistral"])
+@pytest.mark.parametrize("model_type", ["qwen2", "llama", "llama_bidirec", "mistral"])
 def test_cuda_only_note(model_type: str) -> None:
     """§2(c): Qwen2, Llama and Mistral load only on CUDA (flash: cache columns d/2)."""
     result = run({**MISTRAL, "model_type": model_type})
     assert "loads only on CUDA (flash): cache columns d/2" in result.notes
     assert result.cache_shape == (32768, 64)
-    result = run({**MISTRAL, "model_type": "gte"})
+
+
+@pytest.mark.parametrize("model_type", ["qwen3", "gte", "modernbert"])
+def test_no_cuda_only_note(model_type: str) -> None:
+    """§2(c) names only Qwen2, Llama and Mistral as CUDA-only."""
+    result = run({**MISTRAL, "model_type": model_type})
     assert not any("CUDA" in note for note in result.notes)
 
 
@@ -587,8 +599,17 @@ def test_theta_from_rope_parameters() -> None:
         assert (result.rope_class, result.base, result.cache_shape) == (None, None, None)
 
 
+def int_shape(result: EngineResult) -> tuple[int, int] | None:
+    """cache_shape, checked to hold ints (the JSON prints 64, not 64.0)."""
+    shape = result.cache_shape
+    assert shape is None or all(type(x) is int for x in shape)
+    return shape
+
+
 def test_head_dim_else_hidden_over_heads() -> None:
     """d = head_dim, else hidden_size / num_attention_heads; cache columns d/2."""
+    assert int_shape(run(MISTRAL)) == (32768, 64)
+    assert int_shape(run({**MISTRAL, "head_dim": 130})) == (32768, 65)
     assert run(MISTRAL).cache_shape == (32768, 64)  # head_dim 128, not 4096/32 = 128 by chance
     assert run({**MISTRAL, "head_dim": 64}).cache_shape == (32768, 32)
     assert run(without(MISTRAL, "head_dim")).cache_shape == (32768, 64)

@@ -54,6 +54,7 @@ NOMIC_REQUIRED = (
 )  # fmt: skip
 READS_ROPE_SCALING = ("gte", "new", "mistral")
 LLAMA_TYPES = ("llama", "llama_bidirec")
+CUDA_ONLY = ("qwen2", "mistral", *LLAMA_TYPES)  # ENGINES §2(c): Qwen2, Llama, Mistral
 
 
 def f32(x: float) -> float:
@@ -63,10 +64,13 @@ def f32(x: float) -> float:
 
 
 def powi32(x: float, n: int) -> float:
+    """x.powi(n) in f32: n products, and for n < 0 the reciprocal of x.powi(−n)."""
+    if n < 0:
+        return f32(1.0 / powi32(x, -n))
     result = 1.0
-    for _ in range(abs(n)):
+    for _ in range(n):
         result = f32(result * x)
-    return result if n >= 0 else f32(1.0 / result)
+    return result
 
 
 def nomic_scaled_base(theta: float, alpha: float, n_positions: int, trained: int, d: int) -> float:
@@ -341,7 +345,7 @@ class TeiEngine(FixedVersions):
             )
         elif scaling is not None:
             rope_class = "RotaryEmbedding, Llama3"
-        if model_type in ("qwen2", "qwen3", "llama", "mistral"):
+        if model_type in CUDA_ONLY:
             notes.append("loads only on CUDA (flash): cache columns d/2")
         d = int(head)
         lengths = [served.length(n, base) for n in request.lengths]
