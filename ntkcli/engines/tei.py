@@ -54,6 +54,7 @@ NOMIC_REQUIRED = (
 )  # fmt: skip
 READS_ROPE_SCALING = ("gte", "new", "mistral")
 LLAMA_TYPES = ("llama", "llama_bidirec")
+CUDA_ONLY = ("qwen2", "mistral", *LLAMA_TYPES)  # ENGINES §2(c): Qwen2, Llama, Mistral
 
 
 def f32(x: float) -> float:
@@ -63,10 +64,13 @@ def f32(x: float) -> float:
 
 
 def powi32(x: float, n: int) -> float:
+    """x.powi(n) in f32: n products, and for n < 0 the reciprocal of x.powi(−n)."""
+    if n < 0:
+        return f32(1.0 / powi32(x, -n))
     result = 1.0
-    for _ in range(abs(n)):
+    for _ in range(n):
         result = f32(result * x)
-    return result if n >= 0 else f32(1.0 / result)
+    return result
 
 
 def nomic_scaled_base(theta: float, alpha: float, n_positions: int, trained: int, d: int) -> float:
@@ -231,12 +235,17 @@ class TeiEngine(FixedVersions):
         if model_type == "nomic_bert":
             nomic = ConfigClassInfo("NomicConfig", "own parser")
             served = _Served(engine, nomic, max_input, key, evidence, notes)
-            return self._nomic(config, request, version, served)
+            return self._nomic(config, request, version, served, (mpe, mpe_key))
         served = _Served(engine, cls, max_input, key, evidence, notes)
         return self._other(config, request, served, mpe)
 
     def _nomic(
-        self, config: Mapping[str, Any], request: EngineRequest, version: str, served: _Served
+        self,
+        config: Mapping[str, Any],
+        request: EngineRequest,
+        version: str,
+        served: _Served,
+        router: tuple[int, str],
     ) -> EngineResult:
         notes = served.notes
         for field in NOMIC_REQUIRED:
@@ -255,12 +264,9 @@ class TeiEngine(FixedVersions):
         if version == "1.9.3":
             t_value, t_key = config.get("max_trained_positions", 2048), "max_trained_positions"
         else:
-            t_value, t_key = None, "default 2048"
-            for k in ("max_position_embeddings", "max_trained_positions"):
-                if is_number(config.get(k)):
-                    t_value, t_key = config[k], k
-                    break
-            t_value = 2048 if t_value is None else t_value
+            # HEAD: T = mpe ?? max_trained_positions ?? 2048 (ENGINES §2(a)), the router's mpe
+            # rule; the 2048 never applies, since the router bails when both are missing.
+            t_value, t_key = router
         trained = int(t_value)
         theta = float(config["rotary_emb_base"])
         d = int(config["n_embd"]) // int(config["n_head"])
@@ -285,7 +291,7 @@ class TeiEngine(FixedVersions):
             )
         return served.result(
             rope_class="NomicBertModel rotary (plain + scaled cache)"
-            if scaled
+            if scaled is not None
             else "NomicBertModel rotary",
             base=theta,
             scaled_base=None,
@@ -339,7 +345,7 @@ class TeiEngine(FixedVersions):
             )
         elif scaling is not None:
             rope_class = "RotaryEmbedding, Llama3"
-        if model_type in ("qwen2", "qwen3", "llama", "mistral"):
+        if model_type in CUDA_ONLY:
             notes.append("loads only on CUDA (flash): cache columns d/2")
         d = int(head)
         lengths = [served.length(n, base) for n in request.lengths]
