@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ntkcli.checks.common import is_new, number, params
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import Resolution, Rotary
 from ntkcli.numbers import compact
 from ntkcli.rope import ntk
@@ -34,7 +34,6 @@ def _inner_text(rot: Rotary) -> str:
     )
 
 
-@rule("R01", "error", "new vLLM, dynamic NTK: inner term ≤ 0 (zero or complex base)")
 def zero_or_complex_base(r: Resolution) -> Iterator[Issue]:
     rot = _new_dynamic(r)
     if rot is None or rot.inner is None or rot.inner > 0:
@@ -58,7 +57,6 @@ def zero_or_complex_base(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R02", "warning", "new vLLM, dynamic NTK: 0 < inner < 1 (base shrinks below θ)")
 def shrinking_base(r: Resolution) -> Iterator[Issue]:
     rot = _new_dynamic(r)
     if rot is None or rot.inner is None or not 0 < rot.inner < 1:
@@ -72,7 +70,6 @@ def shrinking_base(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R05", "warning", "new vLLM, dynamic NTK: the base depends on --max-model-len")
 def base_depends_on_max_model_len(r: Resolution) -> Iterator[Issue]:
     # Only when L is the served max_model_len (the NomicBert update, §4.3 new). Other
     # architectures pass their own max_position_embeddings, so T = L and θ' = θ (see R03).
@@ -99,7 +96,6 @@ def _usable(base: object) -> bool:
     return isinstance(base, int | float) and not isinstance(base, bool) and base > 0
 
 
-@rule("R12", "warning", "dynamic NTK with factor < 1")
 def factor_below_one(r: Resolution) -> Iterator[Issue]:
     p = params(r)
     factor = number(p.get("factor"))
@@ -120,3 +116,26 @@ def factor_below_one(r: Resolution) -> Iterator[Issue]:
         "; ".join(parts),
         "set rope_parameters.factor ≥ 1 (1.0 means no scaling) in config.json or --hf-overrides",
     )
+
+
+register(
+    Rule(
+        "R01",
+        "error",
+        "new vLLM, dynamic NTK: inner term ≤ 0 (zero or complex base)",
+        zero_or_complex_base,
+    ),
+    Rule(
+        "R02",
+        "warning",
+        "new vLLM, dynamic NTK: 0 < inner < 1 (base shrinks below θ)",
+        shrinking_base,
+    ),
+    Rule(
+        "R05",
+        "warning",
+        "new vLLM, dynamic NTK: the base depends on --max-model-len",
+        base_depends_on_max_model_len,
+    ),
+    Rule("R12", "warning", "dynamic NTK with factor < 1", factor_below_one),
+)

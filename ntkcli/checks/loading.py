@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import Resolution, would
 from ntkcli.numbers import compact
 
 
-@rule("R20", "info", "remote config class unknown to ntkcli (best-effort answer)")
 def unknown_remote_class(r: Resolution) -> Iterator[Issue]:
     if r.config_origin != "remote" or r.config_class_known:
         return
@@ -34,7 +33,6 @@ NOMIC_IGNORED = {
 }
 
 
-@rule("R21", "warning", "config keys the native config class silently ignores")
 def ignored_by_native_class(r: Resolution) -> Iterator[Issue]:
     if r.config_origin != "native" or r.model_type != "nomic_bert":
         return
@@ -66,7 +64,6 @@ def ignored_by_native_class(r: Resolution) -> Iterator[Issue]:
         )
 
 
-@rule("R22", "error", "no native config class and no --trust-remote-code")
 def no_native_class(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "load:no_native_class":
@@ -78,3 +75,20 @@ def no_native_class(r: Resolution) -> Iterator[Issue]:
         "pass --trust-remote-code (vLLM's flag of the same name) if you trust the repository's "
         "code; ntkcli itself never runs it",
     )
+
+
+register(
+    Rule(
+        "R20",
+        "info",
+        "remote config class unknown to ntkcli (best-effort answer)",
+        unknown_remote_class,
+    ),
+    Rule(
+        "R21",
+        "warning",
+        "config keys the native config class silently ignores",
+        ignored_by_native_class,
+    ),
+    Rule("R22", "error", "no native config class and no --trust-remote-code", no_native_class),
+)
