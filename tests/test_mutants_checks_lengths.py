@@ -50,7 +50,9 @@ def test_r03_dynamic_t_equals_l() -> None:
 def test_r03_one_position_past() -> None:
     # internlm2-chat-7b (32768 rows, §4.5): max_model_len 32769 → only position 32768 is past.
     (f,) = found(run(bundled("internlm/internlm2-chat-7b"), max_model_len=32769), "R03")
-    assert f.message.startswith(f"cache has 32768 rows but max_model_len is 32769: position 32768 {PAST}")
+    assert f.message.startswith(
+        f"cache has 32768 rows but max_model_len is 32769: position 32768 {PAST}"
+    )
     # at the cache length nothing is past it, one below neither
     for length in (32768, 32767):
         assert not found(run(bundled("internlm/internlm2-chat-7b"), max_model_len=length), "R03")
@@ -188,7 +190,8 @@ def test_r10_raises_and_equal() -> None:
     # It can raise as well as lower it (§4.1.6); an equal value changes nothing.
     (f,) = found(st_run(llama(), {"max_seq_length": 8192, "do_lower_case": False}), "R10")
     assert f.message.startswith(
-        "sentence_bert_config.json max_seq_length 8192 replaces (and raises) the derived length 4096"
+        "sentence_bert_config.json max_seq_length 8192 replaces (and raises) the derived "
+        "length 4096"
     )
     (f,) = found(st_run(llama(), {"max_seq_length": 4097, "do_lower_case": False}), "R10")
     assert "(and raises)" in f.message

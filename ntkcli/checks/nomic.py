@@ -27,9 +27,7 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
         ref = nomic_reference(r.config_values)
     except NtkcliError:  # a value Nomic's class cannot hold: vLLM still ignores the key
         ref = None
-    if ref is not None and ref.reason is None:
-        if not ref.dynamic:
-            return
+    if ref is not None and ref.reason is None:  # a truthy factor: Nomic's code is dynamic
         t = ref.original or t
     rot = r.rotary
     built = (
