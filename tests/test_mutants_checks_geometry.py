@@ -18,7 +18,9 @@ from test_checks import found, llama, run, v1
 from ntkcli.checks import refusals
 from ntkcli.model import Refusal, Resolution
 
-D_HINT = "check head_dim / hidden_size / num_attention_heads and partial_rotary_factor (or rope_dim)"
+D_HINT = (
+    "check head_dim / hidden_size / num_attention_heads and partial_rotary_factor (or rope_dim)"
+)
 PARTIAL_HINT = "set partial_rotary_factor (rotary_pct / rotary_emb_fraction) to a value in (0, 1]"
 
 
@@ -149,8 +151,8 @@ def test_r06_no_rope_type() -> None:
     assert r06(r) == [
         (
             f"--hf-overrides rope_parameters has no 'rope_type': {KEY_ERROR}",
-            "spell it rope_type: --hf-overrides '{\"rope_parameters\": {\"factor\": 2.0, "
-            "\"rope_theta\": 1000, \"rope_type\": \"default\"}}'",
+            'spell it rope_type: --hf-overrides \'{"rope_parameters": {"factor": 2.0, '
+            '"rope_theta": 1000, "rope_type": "default"}}\'',
         )
     ]
     assert found(r, "R06")[0].severity == "error"
@@ -161,8 +163,8 @@ def test_r06_legacy_type() -> None:
     assert r06(r) == [
         (
             f"--hf-overrides rope_parameters spells the type as 'type' ('dynamic'): {KEY_ERROR}",
-            "spell it rope_type: --hf-overrides '{\"rope_parameters\": {\"factor\": 2.0, "
-            "\"rope_theta\": 1000, \"rope_type\": \"dynamic\"}}'",
+            'spell it rope_type: --hf-overrides \'{"rope_parameters": {"factor": 2.0, '
+            '"rope_theta": 1000, "rope_type": "dynamic"}}\'',
         )
     ]
     r = v1(overrides={"rope_parameters": {"type": 3, "factor": 2.0, "rope_theta": 1000}})
@@ -178,8 +180,8 @@ def test_r06_no_theta() -> None:
         (
             "--hf-overrides rope_parameters has no rope_theta: get_rope falls back to θ = 10000 "
             "while the model has θ = 1000",
-            "add rope_theta: --hf-overrides '{\"rope_parameters\": {\"rope_type\": \"dynamic\", "
-            "\"factor\": 2.0, \"rope_theta\": 1000.0}}'",
+            'add rope_theta: --hf-overrides \'{"rope_parameters": {"rope_type": "dynamic", '
+            '"factor": 2.0, "rope_theta": 1000.0}}\'',
         )
     ]
     # Llama-2's θ is 10000: the fallback is the same base
@@ -191,14 +193,13 @@ def test_r06_both_in_one_layer() -> None:
     assert r06(r) == [
         (
             f"--hf-overrides rope_parameters has no 'rope_type': {KEY_ERROR}",
-            "spell it rope_type: --hf-overrides '{\"rope_parameters\": {\"rope_type\": "
-            "\"default\"}}'",
+            'spell it rope_type: --hf-overrides \'{"rope_parameters": {"rope_type": "default"}}\'',
         ),
         (
             "--hf-overrides rope_parameters has no rope_theta: get_rope falls back to θ = 10000 "
             "while the model has θ = 1000",
-            "add rope_theta: --hf-overrides '{\"rope_parameters\": {\"rope_type\": \"default\", "
-            "\"rope_theta\": 1000.0}}'",
+            'add rope_theta: --hf-overrides \'{"rope_parameters": {"rope_type": "default", '
+            '"rope_theta": 1000.0}}\'',
         ),
     ]
 
@@ -318,7 +319,7 @@ def test_r19_leaves_claimed_refusals(cause: str) -> None:
 
 def test_claimed_list() -> None:
     # Who owns what (R06, R08, R09, R11, R14–R17, R22); everything else is R19's.
-    assert refusals.CLAIMED == {
+    assert {
         "nomic_assertion",
         "nomic_missing_st",
         "zero_division",
@@ -330,7 +331,7 @@ def test_claimed_list() -> None:
         "conflicting_rope_types",
         "dynamic_without_factor",
         "load:no_native_class",
-    }
+    } == refusals.CLAIMED
     assert not refusals.claimed(Refusal("TypeError", "m", "get_rope", "other"))
 
 

@@ -45,6 +45,6 @@ def all_rule_ids() -> list[str]:
 def check(resolution: Resolution) -> list[Finding]:
     """Every rule's findings for one resolution, errors first, then by rule id."""
     findings: list[Finding] = []
-    for rule_id in sorted(RULES):
-        findings.extend(RULES[rule_id].run(resolution))
+    for registered in RULES.values():
+        findings.extend(registered.run(resolution))
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.id))
