@@ -28,7 +28,9 @@ def ids(r: Resolution, *rule_ids: str) -> list[str]:
 # -- R01: inner ≤ 0 ------------------------------------------------------------------------------
 def test_r01_zero_inner_at_the_crossing() -> None:
     # SPEC §6 "new, L = 1024": inner 0, θ' 0.0 → NaN/Inf cache; crossing T·(α−1)/α = 1024.
-    (f,) = found(v1(max_model_len=1024, overrides=DYN), "R01")
+    r = v1(max_model_len=1024, overrides=DYN)
+    assert ids(r, "R01", "R02") == ["R01"]  # inner 0 is not 0 < inner < 1
+    (f,) = found(r, "R01")
     assert f.severity == "error"
     assert f.message == (
         "inner term α·L/T − (α − 1) = 2·1024/2048 − 1 = 0 ≤ 0: θ' = 0: inv_freq is [1, inf, …] "
@@ -163,7 +165,9 @@ def test_usable_base(base: object, usable: bool) -> None:
 def test_new_dynamic_needs_every_field() -> None:
     r = v1(overrides=DYN)
     rot = r.rotary
-    assert rot is not None and dynamic._new_dynamic(r) is rot
+    assert rot is not None
+    # SPEC §6 "new, L = 8192": α 2, T 2048, inner 2·8192/2048 − 1 = 7.
+    assert dynamic._new_dynamic(r) == (rot, 2.0, 2048, 7.0)
     for name in ("trained_positions", "factor", "inner"):
         changed = dataclasses.replace(r, rotary=dataclasses.replace(rot, **{name: None}))
         assert dynamic._new_dynamic(changed) is None, name

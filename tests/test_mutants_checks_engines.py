@@ -243,3 +243,7 @@ def test_engine_findings_skips_vllm_and_keeps_order() -> None:
     assert vllm.calls == []
     assert tei.calls == [(RAW, request, "1.9.3")] and sg.calls == [(RAW, request, "0.5.23")]
     assert engines.engine_findings(RAW, request, []) == []
+    # the config reaches the rules: llama.cpp's 2048 against n_positions 8192
+    served = result("llamacpp", "0.3.36", max_len=2048, max_len_key="k")
+    (e06,) = engines.engine_findings(RAW, request, [(FakeEngine("llamacpp", served), "0.3.36")])  # type: ignore[list-item]
+    assert e06.message.endswith("while the model's n_positions is 8192")

@@ -131,6 +131,13 @@ def test_r11_theta() -> None:
     assert len(r11(dataclasses.replace(r, rotary=None))) == 1
     ok = run(llama())
     assert r11(dataclasses.replace(ok, rotary=None)) == []
+    # with one, the θ get_rope sees counts (§4.4.3), not the rope parameters' own
+    assert ok.rotary is not None
+    seen = dataclasses.replace(ok, rotary=dataclasses.replace(ok.rotary, base=-1.0))
+    assert [m for m, _ in r11(seen)] == [
+        "θ = -1 ≤ 0: inv_freq = 1/θ^(2i/d) is not a real frequency"
+    ]
+    assert r11(dataclasses.replace(r, rotary=ok.rotary)) == []
 
 
 def test_r11_several_at_once_in_order() -> None:

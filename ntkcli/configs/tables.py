@@ -77,8 +77,8 @@ def resolve(version_label: str) -> str:
 
 
 def _read_table(version: str) -> Mapping[str, Any]:
-    text = _data().joinpath(PREFIX + version + SUFFIX).read_text("utf-8")
-    data: Mapping[str, Any] = json.loads(text)
+    # bytes: json.loads reads UTF-8 itself (no encoding argument to get wrong)
+    data: Mapping[str, Any] = json.loads(_data().joinpath(PREFIX + version + SUFFIX).read_bytes())
     return data
 
 
