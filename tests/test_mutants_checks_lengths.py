@@ -295,3 +295,11 @@ def test_r18_fallback_key_and_missing_facts() -> None:
     assert not found(dataclasses.replace(r, max_model_len=None), "R18")
     text = dataclasses.replace(r, config_values={**r.config_values, "model_max_length": "9000"})
     assert found(text, "R18")  # not a number: not a model_max_length
+
+
+def test_r09_quotes_up_to_the_first_env_var_sentence() -> None:
+    r = run(llama(), max_model_len=8192)
+    assert r.refusal is not None
+    twice = "A. To allow overriding B. To allow overriding C."
+    changed = dataclasses.replace(r, refusal=dataclasses.replace(r.refusal, message=twice))
+    assert found(changed, "R09")[0].message == "vLLM would refuse: ValueError: A."

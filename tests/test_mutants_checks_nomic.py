@@ -337,3 +337,27 @@ def test_r13_falsy_and_nomic() -> None:
     nomic = v1()
     assert nomic.nomic is not None
     assert not found(dataclasses.replace(r, nomic=nomic.nomic), "R13")
+
+
+def test_r21_a_skipped_key_does_not_stop_the_others() -> None:
+    # rotary_emb_base equal to the class θ 1000 (no difference), then n_positions 8192 ignored;
+    # n_positions smaller than 2048 (vLLM reads it), then n_head 16 ignored.
+    assert [
+        f.message.split("=")[0]
+        for f in found(native(rotary_emb_base=1000, n_positions=8192), "R21")
+    ] == ["n_positions"]
+    assert [f.message.split("=")[0] for f in found(native(n_positions=1024, n_head=16), "R21")] == [
+        "n_head"
+    ]
+
+
+def test_r21_n_positions_read_by_vllm() -> None:
+    # The derived length's key is n_positions (its value overridden): vLLM reads the key.
+    r = native(n_positions=8192)
+    assert r.derived is not None
+    read = dataclasses.replace(
+        r, derived=dataclasses.replace(r.derived, key="n_positions", config_value=1234)
+    )
+    assert not found(read, "R21")
+    other = dataclasses.replace(r.derived, key="max_position_embeddings", config_value=1234)
+    assert found(dataclasses.replace(r, derived=other), "R21")

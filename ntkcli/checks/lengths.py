@@ -51,7 +51,7 @@ def max_model_len_refused(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "max_model_len_too_long":
         return
-    first = ref.message.split(" To allow overriding", 1)[0]
+    first = ref.message.partition(" To allow overriding")[0]
     limit = _limit(r)
     lower = f"--max-model-len {int(limit.final)} or less" if limit is not None else "lower it"
     where = (
