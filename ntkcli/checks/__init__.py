@@ -1,8 +1,9 @@
 """Validation rules (SPEC §7) → list[Finding]. Pure: reads a Resolution, returns findings.
 
 One module per group of rules (dynamic, lengths, nomic, overrides, geometry, custom_keys,
-refusals); each registers its rules in `registry.RULES` under a stable id. `check()` is the
-entry point `inspect` and `validate` use. R19 is the safety net: every refusal yields at least
+refusals, loading); each ends with one `register(Rule(...), ...)` call that puts its rules
+(plain functions) in `registry.RULES` under stable ids. `check()` is the entry point `inspect`
+and `validate` use. R19 is the safety net: every refusal yields at least
 one error finding, even one no specific rule describes (refusals.claimed() lists who owns what).
 """
 
@@ -18,10 +19,10 @@ from ntkcli.checks import (
     overrides,
     refusals,
 )
-from ntkcli.checks.registry import EXTERNAL_RULES, RULES, Issue, Rule, rule
+from ntkcli.checks.registry import EXTERNAL_RULES, RULES, Issue, Rule, register, rule
 from ntkcli.model import Finding, Resolution
 
-__all__ = ["EXTERNAL_RULES", "RULES", "Issue", "Rule", "all_rule_ids", "check", "rule"]
+__all__ = ["EXTERNAL_RULES", "RULES", "Issue", "Rule", "all_rule_ids", "check", "register", "rule"]
 
 _MODULES = (
     custom_keys,
@@ -44,6 +45,6 @@ def all_rule_ids() -> list[str]:
 def check(resolution: Resolution) -> list[Finding]:
     """Every rule's findings for one resolution, errors first, then by rule id."""
     findings: list[Finding] = []
-    for rule_id in sorted(RULES):
-        findings.extend(RULES[rule_id].run(resolution))
+    for registered in RULES.values():
+        findings.extend(registered.run(resolution))
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.id))

@@ -25,7 +25,7 @@ def number(value: Any) -> float | None:
 
 def overrides_json(value: Mapping[str, Any]) -> str:
     """An --hf-overrides value a user can paste into a shell."""
-    return "--hf-overrides '" + json.dumps(value, separators=(", ", ": ")) + "'"
+    return "--hf-overrides '" + json.dumps(value) + "'"
 
 
 def theta(r: Resolution) -> float | None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 
 from ntkcli.checks.common import overrides_json
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import Resolution
 from ntkcli.numbers import compact
 
@@ -19,7 +19,6 @@ CUSTOM_KEYS: Mapping[str, str] = {
 }
 
 
-@rule("R13", "info", "custom scaling keys (Qwen use_dynamic_ntk, …) that vLLM does not apply")
 def custom_scaling_keys(r: Resolution) -> Iterator[Issue]:
     if r.model_type == "nomic_bert" or r.nomic is not None:
         return  # rotary_scaling_factor on Nomic configs is R04
@@ -45,3 +44,13 @@ def custom_scaling_keys(r: Resolution) -> Iterator[Issue]:
                 f"scaling with {overrides_json(override)} (then check R03/R05)"
             )
         yield Issue(f"{key}={json.dumps(value)} ({meaning}) is not read by vLLM: {built}", hint)
+
+
+register(
+    Rule(
+        "R13",
+        "info",
+        "custom scaling keys (Qwen use_dynamic_ntk, …) that vLLM does not apply",
+        custom_scaling_keys,
+    ),
+)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ntkcli.checks.common import number, params
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import Resolution
 from ntkcli.numbers import compact
 
 
-@rule("R11", "error", "invalid RoPE geometry (rotary dim, factor, θ, partial factor)")
 def invalid_geometry(r: Resolution) -> Iterator[Issue]:
     p = params(r)
     rot = r.rotary
@@ -49,3 +48,13 @@ def invalid_geometry(r: Resolution) -> Iterator[Issue]:
             f"θ = {compact(base)} ≤ 0: inv_freq = 1/θ^(2i/d) is not a real frequency",
             "set rope_theta (rotary_emb_base) to a positive base such as 10000",
         )
+
+
+register(
+    Rule(
+        "R11",
+        "error",
+        "invalid RoPE geometry (rotary dim, factor, θ, partial factor)",
+        invalid_geometry,
+    ),
+)

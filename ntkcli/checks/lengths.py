@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ntkcli.checks.common import number
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import DerivedLength, Resolution
 from ntkcli.numbers import compact
 from ntkcli.vllm.nomic import STEP as NOMIC_STEP
@@ -18,7 +18,6 @@ def _limit(r: Resolution) -> DerivedLength | None:
     return r.derived
 
 
-@rule("R03", "error", "the cos/sin cache has fewer rows than max_model_len")
 def positions_past_cache(r: Resolution) -> Iterator[Issue]:
     rot = r.rotary
     served = r.max_model_len
@@ -48,12 +47,11 @@ def positions_past_cache(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R09", "error", "vLLM refuses the requested max_model_len")
 def max_model_len_refused(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "max_model_len_too_long":
         return
-    first = ref.message.split(" To allow overriding", 1)[0]
+    first = ref.message.partition(" To allow overriding")[0]
     limit = _limit(r)
     lower = f"--max-model-len {int(limit.final)} or less" if limit is not None else "lower it"
     where = (
@@ -68,7 +66,6 @@ def max_model_len_refused(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R10", "info", "sentence-transformers max_seq_length replaces the derived length")
 def st_length_wins(r: Resolution) -> Iterator[Issue]:
     d = r.derived
     if d is None or not d.st_replaced or d.st_length is None or d.st_length == d.value:
@@ -87,7 +84,6 @@ def st_length_wins(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R18", "warning", "max_model_len above the limit, allowed only by the env var")
 def allowed_long(r: Resolution) -> Iterator[Issue]:
     limit = _limit(r)
     served = r.max_model_len
@@ -108,3 +104,20 @@ def allowed_long(r: Resolution) -> Iterator[Issue]:
         f"--max-model-len {int(limit.final)} or less, unless you have checked that the model "
         f"handles {served} positions",
     )
+
+
+register(
+    Rule(
+        "R03", "error", "the cos/sin cache has fewer rows than max_model_len", positions_past_cache
+    ),
+    Rule("R09", "error", "vLLM refuses the requested max_model_len", max_model_len_refused),
+    Rule(
+        "R10",
+        "info",
+        "sentence-transformers max_seq_length replaces the derived length",
+        st_length_wins,
+    ),
+    Rule(
+        "R18", "warning", "max_model_len above the limit, allowed only by the env var", allowed_long
+    ),
+)

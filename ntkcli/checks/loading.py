@@ -4,13 +4,13 @@ native class silently ignores, and a model type with no native class."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import Resolution, would
 from ntkcli.numbers import compact
 
 
-@rule("R20", "info", "remote config class unknown to ntkcli (best-effort answer)")
 def unknown_remote_class(r: Resolution) -> Iterator[Issue]:
     if r.config_origin != "remote" or r.config_class_known:
         return
@@ -34,39 +34,33 @@ NOMIC_IGNORED = {
 }
 
 
-@rule("R21", "warning", "config keys the native config class silently ignores")
+def _no_difference(r: Resolution, key: str, value: Any) -> bool:
+    """Whether vLLM ends up with that value anyway, or (n_positions, §2.4.2) reads the key."""
+    if key == "rotary_emb_base":
+        return r.rotary is not None and value == r.rotary.base
+    if key == "n_positions":
+        d = r.derived
+        return d is not None and (d.key == "n_positions" or d.config_value == value)
+    heads = r.raw.config.get("num_attention_heads")  # n_head: the class field (default 12)
+    return value == heads or ("num_attention_heads" not in r.raw.config and value == 12)
+
+
 def ignored_by_native_class(r: Resolution) -> Iterator[Issue]:
     if r.config_origin != "native" or r.model_type != "nomic_bert":
         return
-    rot = r.rotary
     json_config = r.raw.config
     for key, instead in NOMIC_IGNORED.items():
-        if key not in json_config:
-            continue
-        value = json_config[key]
-        if key == "rotary_emb_base" and rot is not None and value == rot.base:
-            continue
-        if (
-            key == "n_positions"
-            and r.derived is not None
-            and (r.derived.key == "n_positions" or r.derived.config_value == value)
-        ):
-            continue  # the smaller length (vLLM does use it, §2.4.2), or no difference
-        if key == "n_head" and json_config.get("num_attention_heads") == value:
-            continue
-        if key == "n_head" and "num_attention_heads" not in json_config and value == 12:
-            continue
-        yield Issue(
-            f"{key}={compact(value)} is ignored by the native NomicBertConfig that vLLM builds "
-            f"without --trust-remote-code: {instead}",
-            "pass --trust-remote-code to use the repository's own config class (as "
-            "sentence-transformers does), or set the transformers name of the key "
-            "(max_position_embeddings, rope_parameters.rope_theta, num_attention_heads) in "
-            "--hf-overrides",
-        )
+        if key in json_config and not _no_difference(r, key, json_config[key]):
+            yield Issue(
+                f"{key}={compact(json_config[key])} is ignored by the native NomicBertConfig "
+                f"that vLLM builds without --trust-remote-code: {instead}",
+                "pass --trust-remote-code to use the repository's own config class (as "
+                "sentence-transformers does), or set the transformers name of the key "
+                "(max_position_embeddings, rope_parameters.rope_theta, num_attention_heads) in "
+                "--hf-overrides",
+            )
 
 
-@rule("R22", "error", "no native config class and no --trust-remote-code")
 def no_native_class(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "load:no_native_class":
@@ -78,3 +72,20 @@ def no_native_class(r: Resolution) -> Iterator[Issue]:
         "pass --trust-remote-code (vLLM's flag of the same name) if you trust the repository's "
         "code; ntkcli itself never runs it",
     )
+
+
+register(
+    Rule(
+        "R20",
+        "info",
+        "remote config class unknown to ntkcli (best-effort answer)",
+        unknown_remote_class,
+    ),
+    Rule(
+        "R21",
+        "warning",
+        "config keys the native config class silently ignores",
+        ignored_by_native_class,
+    ),
+    Rule("R22", "error", "no native config class and no --trust-remote-code", no_native_class),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ntkcli.checks.common import overrides_json
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.errors import NtkcliError
 from ntkcli.model import Resolution
 from ntkcli.numbers import compact
@@ -15,7 +15,6 @@ def _is_nomic(r: Resolution) -> bool:
     return r.nomic is not None or r.model_type == "nomic_bert"
 
 
-@rule("R04", "warning", "nomic config with a truthy rotary_scaling_factor (vLLM ignores it)")
 def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
     factor = r.config_values.get("rotary_scaling_factor")
     if not _is_nomic(r) or not factor:
@@ -28,9 +27,7 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
         ref = nomic_reference(r.config_values)
     except NtkcliError:  # a value Nomic's class cannot hold: vLLM still ignores the key
         ref = None
-    if ref is not None and ref.reason is None:
-        if not ref.dynamic:
-            return
+    if ref is not None and ref.reason is None:  # a truthy factor: Nomic's code is dynamic
         t = ref.original or t
     rot = r.rotary
     built = (
@@ -51,7 +48,6 @@ def rotary_scaling_factor_ignored(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R07", "warning", "flat hf_overrides max_model_len is ignored (new vLLM, Nomic)")
 def ignored_max_model_len_override(r: Resolution) -> Iterator[Issue]:
     if r.nomic is None or r.nomic.ignored_max_model_len_override is None:
         return
@@ -63,7 +59,6 @@ def ignored_max_model_len_override(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R08", "error", "a vLLM NomicBert assertion fails (vLLM will not load the model)")
 def nomic_assertion(r: Resolution) -> Iterator[Issue]:
     if r.nomic is None:
         return
@@ -74,7 +69,6 @@ def nomic_assertion(r: Resolution) -> Iterator[Issue]:
         )
 
 
-@rule("R17", "error", "old vLLM: the Nomic re-check crashes without a sentence-transformers file")
 def nomic_recheck_crash(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or r.nomic is None or ref.cause != "nomic_missing_st":
@@ -86,3 +80,31 @@ def nomic_recheck_crash(r: Resolution) -> Iterator[Issue]:
         "add a sentence_bert_config.json with max_seq_length, drop --max-model-len and "
         "--hf-overrides, or use vLLM ≥ 0.22 (--vllm new)",
     )
+
+
+register(
+    Rule(
+        "R04",
+        "warning",
+        "nomic config with a truthy rotary_scaling_factor (vLLM ignores it)",
+        rotary_scaling_factor_ignored,
+    ),
+    Rule(
+        "R07",
+        "warning",
+        "flat hf_overrides max_model_len is ignored (new vLLM, Nomic)",
+        ignored_max_model_len_override,
+    ),
+    Rule(
+        "R08",
+        "error",
+        "a vLLM NomicBert assertion fails (vLLM will not load the model)",
+        nomic_assertion,
+    ),
+    Rule(
+        "R17",
+        "error",
+        "old vLLM: the Nomic re-check crashes without a sentence-transformers file",
+        nomic_recheck_crash,
+    ),
+)

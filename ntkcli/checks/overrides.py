@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ntkcli.checks.common import overrides_json, theta
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import DEFAULT_THETA, Resolution
 from ntkcli.numbers import compact
 from ntkcli.vllm.rope_params import is_nested
@@ -18,7 +18,6 @@ def _layers(value: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     return [("rope_parameters", value)]
 
 
-@rule("R06", "error", "dict override rope_parameters without rope_theta / without rope_type")
 def unnormalised_rope_override(r: Resolution) -> Iterator[Issue]:
     # §3.1: a dict-valued rope_parameters override replaces the attribute wholesale and is never
     # normalised. (A dict rope_scaling override goes through transformers' alias instead.)
@@ -50,3 +49,13 @@ def unnormalised_rope_override(r: Resolution) -> Iterator[Issue]:
                 f"{compact(DEFAULT_THETA)} while the model {model_base}",
                 f"add rope_theta: {overrides_json({'rope_parameters': fixed})}",
             )
+
+
+register(
+    Rule(
+        "R06",
+        "error",
+        "dict override rope_parameters without rope_theta / without rope_type",
+        unnormalised_rope_override,
+    ),
+)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ntkcli.checks.common import params
-from ntkcli.checks.registry import Issue, rule
+from ntkcli.checks.registry import Issue, Rule, register
 from ntkcli.model import Refusal, RefusalCause, Resolution, would
 from ntkcli.vllm.get_rope import BUILDERS
 
 KNOWN_TYPES = ", ".join(sorted(BUILDERS))
 
 
-@rule("R14", "error", "unknown rope type (get_rope raises ValueError)")
 def unknown_rope_type(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "unknown_rope_type":
@@ -23,7 +22,6 @@ def unknown_rope_type(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R15", "error", "both 'type' and 'rope_type' given, and they differ")
 def conflicting_types(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "conflicting_rope_types":
@@ -34,7 +32,6 @@ def conflicting_types(r: Resolution) -> Iterator[Issue]:
     )
 
 
-@rule("R16", "error", "dynamic rope type without 'factor' or 'alpha'")
 def dynamic_without_factor(r: Resolution) -> Iterator[Issue]:
     ref = r.refusal
     if ref is None or ref.cause != "dynamic_without_factor":
@@ -69,7 +66,6 @@ def claimed(ref: Refusal) -> bool:
     return ref.cause in CLAIMED
 
 
-@rule("R19", "error", "vLLM stops for another reason: refuses or crashes (catch-all)")
 def other_refusal(r: Resolution) -> Iterator[Issue]:
     """Every refusal yields an error finding, even one no specific rule describes. It says what
     vLLM does: a check refuses (ValueError, assert) or the code crashes (any other exception)."""
@@ -86,3 +82,16 @@ def other_refusal(r: Resolution) -> Iterator[Issue]:
         "see `ntkcli inspect` for the whole resolution; fix the config key or override named "
         "in the message",
     )
+
+
+register(
+    Rule("R14", "error", "unknown rope type (get_rope raises ValueError)", unknown_rope_type),
+    Rule("R15", "error", "both 'type' and 'rope_type' given, and they differ", conflicting_types),
+    Rule("R16", "error", "dynamic rope type without 'factor' or 'alpha'", dynamic_without_factor),
+    Rule(
+        "R19",
+        "error",
+        "vLLM stops for another reason: refuses or crashes (catch-all)",
+        other_refusal,
+    ),
+)

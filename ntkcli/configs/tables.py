@@ -3,7 +3,8 @@
 Each `data/transformers-<version>.json` is written by `python -m ntkcli.configs.generate`, which
 instantiates the native config classes of that transformers with no arguments; a test regenerates
 the table of the installed transformers and compares it with the shipped copy. Reading a table
-needs neither transformers nor any remote code.
+needs neither transformers nor any remote code. The readers are plain functions cached at module
+level (`cache(...)`, not `@cache`: mutmut 3 does not mutate decorated functions).
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
 
 
-@cache
-def _data() -> Traversable:
+def _find_data() -> Traversable:
     """The tables' directory: the package's own when it is one (no importlib.resources, whose
     zipfile readers cost start-up), else through importlib.resources (a zipped install)."""
     here = Path(__file__).resolve().parent / DATA_DIR
@@ -41,8 +41,10 @@ def _data() -> Traversable:
     return resources.files(PACKAGE).joinpath(DATA_DIR)
 
 
-@cache
-def known_versions() -> tuple[str, ...]:
+_data = cache(_find_data)
+
+
+def _scan_versions() -> tuple[str, ...]:
     """The transformers versions with a shipped table, oldest first."""
     root = _data()
     names = [entry.name for entry in root.iterdir() if entry.is_file()]
@@ -52,6 +54,9 @@ def known_versions() -> tuple[str, ...]:
         if name.startswith(PREFIX) and name.endswith(SUFFIX)
     ]
     return tuple(sorted(versions, key=_version_key))
+
+
+known_versions = cache(_scan_versions)
 
 
 def resolve(version_label: str) -> str:
@@ -71,11 +76,13 @@ def resolve(version_label: str) -> str:
     return matches[-1]
 
 
-@cache
-def _load(version: str) -> Mapping[str, Any]:
-    text = _data().joinpath(PREFIX + version + SUFFIX).read_text("utf-8")
-    data: Mapping[str, Any] = json.loads(text)
+def _read_table(version: str) -> Mapping[str, Any]:
+    # bytes: json.loads reads UTF-8 itself (no encoding argument to get wrong)
+    data: Mapping[str, Any] = json.loads(_data().joinpath(PREFIX + version + SUFFIX).read_bytes())
     return data
+
+
+_load = cache(_read_table)
 
 
 def table(version_label: str) -> Mapping[str, Any]:
