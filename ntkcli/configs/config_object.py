@@ -116,15 +116,18 @@ def _class_data(model_type: str, version: str = TABLE_VERSION) -> ClassData:
     )
 
 
-@functools.cache
-def native_class(model_type: str) -> ClassData | None:
+def _native_class(model_type: str) -> ClassData | None:
     """The emulated native class of `model_type`, built from the table on first use (building
     all of them at import cost start-up for the one a config names)."""
     return _class_data(model_type) if model_type in _KEPT else None
 
 
-@functools.cache
-def native_class_in(version: str, model_type: str) -> ClassData | None:
+# Cached at module level rather than with a decorator, so that mutation testing (which skips
+# decorated functions) reaches the builders.
+native_class = functools.cache(_native_class)
+
+
+def _native_class_in(version: str, model_type: str) -> ClassData | None:
     """The emulated native class of `model_type` in another shipped transformers table (the
     engines that pin their own transformers: SGLang's 5.19.0, the llama.cpp converter's
     4.57.6)."""
@@ -135,10 +138,15 @@ def native_class_in(version: str, model_type: str) -> ClassData | None:
     return _class_data(model_type, version)
 
 
-@functools.cache
-def _not_native(version: str) -> frozenset[str]:
+native_class_in = functools.cache(_native_class_in)
+
+
+def _not_native_in(version: str) -> frozenset[str]:
     """The model types of the table that transformers knows only through remote code (C3)."""
     return frozenset(configs.table(version)["model_types"]) - configs.native_model_types(version)
+
+
+_not_native = functools.cache(_not_native_in)
 
 
 def __getattr__(name: str) -> Any:
