@@ -1,0 +1,84 @@
+"""vLLM's RoPE normalisation helpers (ntkcli/vllm/rope_params.py) for mutation testing (issue
+14): the refusal a conflict becomes, the number check of θ and the partial factor, the cut of a
+long bad value, and the note of a dict rope_scaling override (SPEC §3.1–§3.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ntkcli.errors import ConfigError
+from ntkcli.model import Note, Refusal
+from ntkcli.vllm.rope_params import (
+    VllmRaises,
+    _check_types,
+    apply_dict_overrides,
+    config_partial_factor,
+    config_theta,
+    patch_legacy_rope_type,
+)
+
+
+def test_a_conflict_becomes_a_refusal_with_its_cause() -> None:
+    # SPEC §3.3.4: type and rope_type differ → vLLM's ValueError, at the normalisation step.
+    with pytest.raises(VllmRaises) as caught:
+        patch_legacy_rope_type({"rope_type": "yarn", "type": "linear"})
+    assert caught.value.cause == "conflicting_rope_types"
+    assert caught.value.refusal() == Refusal(
+        "ValueError",
+        "Found conflicts between 'rope_type=yarn' (modern field) and 'type=linear' (legacy "
+        "field). You should only specify one of them.",
+        "normalise RoPE",
+        "conflicting_rope_types",
+    )
+
+
+@pytest.mark.parametrize("value", ["10000", True, float("inf"), float("nan")])
+def test_theta_must_be_a_finite_number(value: Any) -> None:
+    # SPEC §3.2.1: θ is read as an attribute; anything but a finite number is unusable.
+    with pytest.raises(ConfigError) as caught:
+        config_theta({"rope_theta": value})
+    assert caught.value.message == f"config: 'rope_theta' must be a finite number, got {value!r}"
+    assert caught.value.hint == "fix 'rope_theta' in config.json or override it with --hf-overrides"
+
+
+def test_theta_and_partial_fall_back_to_the_legacy_keys() -> None:
+    # SPEC §3.2.1: rope_theta, else rotary_emb_base; partial_rotary_factor, else rotary_pct, else
+    # rotary_emb_fraction; an int stays an int.
+    assert config_theta({"rotary_emb_base": 500}) == 500
+    assert config_theta({"rope_theta": 1e6, "rotary_emb_base": 500}) == 1e6
+    assert config_theta({}) is None
+    assert config_partial_factor({"rotary_emb_fraction": 0.5}) == 0.5
+    assert config_partial_factor({"rotary_pct": 0.25, "rotary_emb_fraction": 0.5}) == 0.25
+    assert config_partial_factor({}) is None
+
+
+def test_a_long_bad_rope_type_is_cut_to_200_characters() -> None:
+    with pytest.raises(ConfigError) as caught:
+        _check_types({"rope_type": ["x" * 300]})
+    head = "rope_parameters: 'rope_type' must be a string, got ['"
+    assert caught.value.message == head + "x" * (200 - len(head))
+    assert len(caught.value.message) == 200
+
+
+def test_dict_rope_scaling_override_note() -> None:
+    # SPEC §3.1, §3.3: a dict rope_scaling override is standardised by the deprecated alias.
+    params, notes = apply_dict_overrides(
+        {"rope_type": "default", "rope_theta": 10000.0},
+        {"rope_scaling": {"type": "linear", "factor": 2.0}},
+        500000.0,
+    )
+    assert params == {
+        "type": "linear",
+        "factor": 2.0,
+        "rope_type": "linear",
+        "rope_theta": 500000.0,
+    }
+    assert notes == [
+        Note(
+            "hf_overrides",
+            "assumption: a dict rope_scaling override goes through transformers 5's deprecated "
+            "alias, which fills rope_type and rope_theta",
+        )
+    ]
