@@ -212,3 +212,168 @@ def test_gemma3_layer_dicts_are_copied_not_filled_in_place() -> None:
     }
     assert full == {"rope_type": "linear", "factor": 8.0}
     assert sliding == {"rope_type": "default"}
+
+
+# -- the class facts (SPEC-loading §2'.3, D2) ----------------------------------------------------
+def test_a_remote_only_type_has_no_class_data() -> None:
+    # SPEC-loading §2'.1 C3: internlm2 is remote only.
+    with pytest.raises(LookupError) as caught:
+        co._class_data("internlm2")
+    assert str(caught.value) == "transformers 5.20.2 has no native class for internlm2"
+    assert type(caught.value) is LookupError
+
+
+def test_class_quirks_kept_as_code() -> None:
+    # SPEC-loading §2'.3: Llama/Mistral/NomicBert head_dim = hidden // heads, DeepSeek-V3's is
+    # qk_rope_head_dim; §2'.6 E3: Llama validates the architecture; GPT-NeoX reads θ from
+    # rotary_emb_base and the partial factor from rotary_pct.
+    llama = co._class_data("llama")
+    assert (llama.head_dim_from, llama.heads_divide_hidden) == ("hidden", True)
+    mistral = co._class_data("mistral")
+    assert (mistral.head_dim_from, mistral.heads_divide_hidden) == ("hidden", False)
+    assert co._class_data("deepseek_v3").head_dim_from == "qk_rope_head_dim"
+    neox = co._class_data("gpt_neox")
+    assert (neox.theta_key, neox.partial_key) == ("rotary_emb_base", "rotary_pct")
+    assert co._class_data("qwen2").head_dim_from is None
+
+
+def test_bert_has_no_rope_facts() -> None:
+    # SPEC-loading §2'.3: bert has no rope_parameters attribute at all.
+    bert = co._class_data("bert")
+    assert (bert.default_theta, bert.partial_default, bert.local_theta) == (None, None, None)
+    assert bert.nested is False
+
+
+def test_transformers_4_llama_has_no_rope_parameters() -> None:
+    # SPEC-loading §2'.2 R-T4: transformers 4 keeps the JSON dict as is; its classes have no
+    # rope_parameters default.
+    old = co._class_data("llama", "4.57.6")
+    assert old.name == "LlamaConfig"
+    assert old.default_theta is None
+
+
+def test_native_class_in_the_default_table_is_the_cached_class() -> None:
+    assert co._native_class_in("5.20.2", "llama") is co.native_class("llama")
+
+
+def test_primary_rope() -> None:
+    # SPEC-loading §2'.5 R-S3n / R-S6: per-layer-type dicts; the first layer type's is primary.
+    full = {"rope_type": "default", "rope_theta": 1000000.0}
+    sliding = {"rope_type": "default", "rope_theta": 10000.0}
+    assert co.primary_rope({"full_attention": full, "sliding_attention": sliding}) == (full, True)
+    assert co.primary_rope({"sliding_attention": sliding, "full_attention": full}) == (
+        sliding,
+        True,
+    )
+    assert co.primary_rope(full) == (full, False)
+    assert co.primary_rope(None) == (None, False)
+
+
+# -- where a value came from, and the length check -----------------------------------------------
+def test_where_and_length_after_a_flat_override() -> None:
+    cfg = _load({"model_type": "llama", "max_position_embeddings": 4096})
+    over = cfg.update({"max_position_embeddings": "long"}).update({"n_ctx": 5})
+    assert over.where("max_position_embeddings") == "hf_overrides"
+    assert over.where("n_ctx") == "hf_overrides"
+    assert over.where("hidden_size") == "config.json"
+    assert cfg.where("max_position_embeddings") == "config.json"
+    with pytest.raises(ConfigError) as caught:
+        over.length("max_position_embeddings")
+    assert caught.value.message == (
+        "hf_overrides: 'max_position_embeddings' must be an integer length, got 'long'"
+    )
+    assert caught.value.hint == (
+        "fix 'max_position_embeddings' in the config or override it with --hf-overrides"
+    )
+
+
+def test_length_default_and_minimum() -> None:
+    cfg = _load({"model_type": "llama", "max_position_embeddings": 0})
+    assert cfg.length("max_position_embeddings") == 0
+    assert cfg.length("n_positions", 512) == 512
+    with pytest.raises(LoadRefusal):
+        cfg.length("n_positions")
+    with pytest.raises(ConfigError) as caught:
+        cfg.length("max_position_embeddings", minimum=1)
+    assert caught.value.message == (
+        "config.json: 'max_position_embeddings' must be an integer from 1 to 2147483647, got 0"
+    )
+
+
+# -- E3: an odd, fully rotated head_dim above 4 (SPEC-loading §2'.6) -----------------------------
+def _odd(values: dict[str, Any]) -> str | None:
+    try:
+        _load(values)
+    except LoadRefusal as exc:
+        assert (exc.error, exc.cause) == ("StrictDataclassClassValidationError", "odd_head_dim")
+        return exc.message
+    return None
+
+
+def _odd_message(head_dim: int, partial: float, layer: str) -> str:
+    return (
+        "Class validation error for validator 'validate_rope': ValueError: RoPE requires an even "
+        f"rotary dimension, but got `head_dim`={head_dim} with `partial_rotary_factor`={partial} "
+        f"for `{layer}`."
+    )
+
+
+@pytest.mark.parametrize("head_dim", [3, 4, 6])
+def test_small_or_even_head_dims_load(head_dim: int) -> None:
+    assert _odd({"model_type": "qwen3", "head_dim": head_dim}) is None
+
+
+def test_odd_head_dim_5_is_refused() -> None:
+    assert _odd({"model_type": "qwen3", "head_dim": 5}) == _odd_message(5, 1.0, "full_attention")
+
+
+def test_partly_rotated_odd_head_dim_loads() -> None:
+    # int(7 × 0.5) = 3 ≠ 7: not fully rotated.
+    assert _odd({"model_type": "qwen3", "head_dim": 7, "partial_rotary_factor": 0.5}) is None
+
+
+def test_rotary_dim_is_int_of_head_dim_times_partial() -> None:
+    # int(7 × 1.1) = 7: fully rotated, refused.
+    assert _odd({"model_type": "qwen3", "head_dim": 7, "partial_rotary_factor": 1.1}) == (
+        _odd_message(7, 1.1, "full_attention")
+    )
+
+
+def test_gemma3_odd_head_dim_names_the_first_layer_type() -> None:
+    # R-S6: with no JSON dict the layer dicts are sliding_attention, then full_attention.
+    assert _odd({"model_type": "gemma3_text", "head_dim": 7}) == (
+        _odd_message(7, 1.0, "sliding_attention")
+    )
+
+
+def test_gemma3_layers_after_a_skipped_one_are_checked() -> None:
+    # A non-dict layer entry, or a partly rotated layer, is skipped; the next layer still counts.
+    for first in (5, {"rope_type": "default", "partial_rotary_factor": 0.5}):
+        values = {
+            "model_type": "gemma3_text",
+            "head_dim": 7,
+            "rope_parameters": {
+                "sliding_attention": first,
+                "full_attention": {"rope_type": "default"},
+            },
+        }
+        assert _odd(values) == _odd_message(7, 1.0, "full_attention")
+
+
+def test_gemma3_yarn_layer_takes_l0_from_max_position_embeddings() -> None:
+    # SPEC-loading §2'.5 R-S3n: in a nested dict L0 comes from max_position_embeddings; the
+    # top-level original_max_position_embeddings is not used.
+    cfg = _load(
+        {
+            "model_type": "gemma3_text",
+            "max_position_embeddings": 32768,
+            "original_max_position_embeddings": 4096,
+            "rope_parameters": {
+                "full_attention": {"rope_type": "yarn", "factor": 8.0},
+                "sliding_attention": {"rope_type": "default"},
+            },
+        }
+    )
+    params = cfg.rope_parameters
+    assert params is not None
+    assert params["full_attention"]["original_max_position_embeddings"] == 32768

@@ -89,15 +89,17 @@ def _class_data(model_type: str, version: str = TABLE_VERSION) -> ClassData:
     if facts is None or not facts.get("native"):
         raise LookupError(f"transformers {version} has no native class for {model_type}")
     keys, quirks = _KEPT[model_type]
-    rope = facts["rope_parameters"] if facts["has_rope_parameters"] else None
+    rope = facts["rope_parameters"]  # None when the class has none (has_rope_parameters false)
     nested = isinstance(rope, Mapping) and "full_attention" in rope
     theta: float | None = None
     partial: float | None = None
     local: float | None = None
-    if isinstance(rope, Mapping):
-        theta = rope["full_attention"]["rope_theta"] if nested else rope["rope_theta"]
-        local = rope["sliding_attention"]["rope_theta"] if nested else None
-        partial = None if nested else rope.get("partial_rotary_factor")
+    if nested:
+        theta = rope["full_attention"]["rope_theta"]
+        local = rope["sliding_attention"]["rope_theta"]
+    elif isinstance(rope, Mapping):
+        theta = rope["rope_theta"]
+        partial = rope.get("partial_rotary_factor")
     probe_l0 = configs.table(version)["probe_original_max_position_embeddings"]
     probes: Mapping[str, Mapping[str, Any]] = facts.get("probes", {})
     rewrites = {t: p["rope_type"] for t, p in probes.items() if p.get("rope_type") not in (None, t)}
