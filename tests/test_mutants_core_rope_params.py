@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ntkcli.configs.config_object import ConfigObject
 from ntkcli.errors import ConfigError
 from ntkcli.model import Note, Refusal
 from ntkcli.vllm.rope_params import (
@@ -17,7 +18,9 @@ from ntkcli.vllm.rope_params import (
     config_partial_factor,
     config_theta,
     patch_legacy_rope_type,
+    patch_rope_parameters,
 )
+from ntkcli.vllm.versions import parse_vllm_version
 
 
 def test_a_conflict_becomes_a_refusal_with_its_cause() -> None:
@@ -82,3 +85,75 @@ def test_dict_rope_scaling_override_note() -> None:
             "alias, which fills rope_type and rope_theta",
         )
     ]
+
+
+# -- R-T4: vLLM 0.21–0.23 under transformers 4 (SPEC-loading §2'.2) -----------------------------
+def _patched_4(values: dict[str, Any]) -> dict[str, Any] | None:
+    cfg = ConfigObject({"model_type": "llama", **values}, transformers_major=4)
+    params, _ = patch_rope_parameters(cfg, parse_vllm_version("0.21.0"))
+    return params
+
+
+def test_r_t4_theta_and_partial_start_a_default_dict() -> None:
+    assert _patched_4({"rope_theta": 500000.0, "partial_rotary_factor": 0.5}) == {
+        "rope_type": "default",
+        "rope_theta": 500000.0,
+        "partial_rotary_factor": 0.5,
+    }
+
+
+def test_r_t4_a_partial_factor_alone_starts_a_dict() -> None:
+    assert _patched_4({"partial_rotary_factor": 0.5}) == {
+        "rope_type": "default",
+        "partial_rotary_factor": 0.5,
+    }
+
+
+def test_r_t4_a_top_level_l0_alone_starts_a_dict() -> None:
+    assert _patched_4({"original_max_position_embeddings": 4096}) == {
+        "rope_type": "default",
+        "original_max_position_embeddings": 4096,
+    }
+
+
+def test_r_t4_nothing_to_write_leaves_no_dict() -> None:
+    assert _patched_4({}) is None
+
+
+def test_r_t4_values_overwrite_the_dict() -> None:
+    # θ, the partial factor and L0 are written INTO the dict, overwriting what is there.
+    assert _patched_4(
+        {
+            "rope_theta": 500000.0,
+            "rotary_pct": 0.25,
+            "original_max_position_embeddings": 8192,
+            "rope_scaling": {
+                "rope_type": "yarn",
+                "factor": 4.0,
+                "rope_theta": 10000.0,
+                "original_max_position_embeddings": 4096,
+            },
+        }
+    ) == {
+        "rope_type": "yarn",
+        "factor": 4.0,
+        "rope_theta": 500000.0,
+        "partial_rotary_factor": 0.25,
+        "original_max_position_embeddings": 8192,
+    }
+
+
+def test_r_t4_a_nested_dict_is_left_alone() -> None:
+    # R-T4 applies only "when the dict is not already nested".
+    nested = {
+        "full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
+        "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+    }
+    assert _patched_4({"rope_theta": 500000.0, "rope_parameters": nested}) == nested
+
+
+def test_a_long_bad_theta_is_cut_to_200_characters() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_theta({"rope_theta": "9" * 300})
+    head = "config: 'rope_theta' must be a finite number, got '"
+    assert caught.value.message == head + "9" * (200 - len(head))
