@@ -377,3 +377,64 @@ def test_gemma3_yarn_layer_takes_l0_from_max_position_embeddings() -> None:
     params = cfg.rope_parameters
     assert params is not None
     assert params["full_attention"]["original_max_position_embeddings"] == 32768
+
+
+# -- E3's architecture check, R-S2's partial factor and θ default --------------------------------
+@pytest.mark.parametrize(
+    ("values", "cause"),
+    [
+        ({"hidden_size": 4096, "num_attention_heads": 0}, "zero_heads"),
+        ({"hidden_size": 4096, "num_attention_heads": 0, "head_dim": 128}, "zero_heads"),
+        ({"hidden_size": 4096, "num_attention_heads": 3}, "heads_divide_hidden"),
+    ],
+)
+def test_architecture_refusal_causes(values: dict[str, Any], cause: str) -> None:
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "llama", **values})
+    assert caught.value.cause == cause
+
+
+def test_a_non_integer_hidden_size_is_left_to_later_checks() -> None:
+    # validate_architecture only divides integers; a string is left to the model code's checks.
+    cfg = _load({"model_type": "llama", "hidden_size": "4096", "num_attention_heads": 32})
+    assert cfg.get("hidden_size") == "4096"
+    assert not cfg.has("head_dim")
+
+
+def test_a_json_partial_factor_goes_into_the_dict() -> None:
+    # SPEC-loading §2'.5 R-S2: added when the JSON has one.
+    cfg = _load({"model_type": "llama", "partial_rotary_factor": 0.5})
+    assert cfg.rope_parameters == {
+        "rope_theta": 10000.0,
+        "partial_rotary_factor": 0.5,
+        "rope_type": "default",
+    }
+    assert _load({"model_type": "llama"}).rope_parameters == {
+        "rope_theta": 10000.0,
+        "rope_type": "default",
+    }
+
+
+def test_gpt_neox_partial_from_rotary_pct_else_its_default() -> None:
+    # SPEC-loading §2'.3: GPT-NeoX: partial from rotary_pct else 0.25, θ from rotary_emb_base.
+    cfg = _load({"model_type": "gpt_neox", "rotary_pct": 0.5, "rotary_emb_base": 500})
+    params = cfg.rope_parameters
+    assert params is not None
+    assert (params["partial_rotary_factor"], params["rope_theta"]) == (0.5, 500)
+    default = _load({"model_type": "gpt_neox"}).rope_parameters
+    assert default is not None
+    assert (default["partial_rotary_factor"], default["rope_theta"]) == (0.25, 10000.0)
+
+
+def test_a_remote_class_without_default_theta_takes_10000() -> None:
+    # SPEC-loading §2'.3: the generic PretrainedConfig's default_theta is 10000; the remote Nomic
+    # class declares none, so a JSON rope_scaling is standardised with it.
+    remote = _load(
+        {
+            "model_type": "nomic_bert",
+            "auto_map": {"AutoConfig": "configuration_hf_nomic_bert.NomicBertConfig"},
+            "rope_scaling": {"rope_type": "dynamic", "factor": 2.0},
+        },
+        trust_remote_code=True,
+    )
+    assert remote.rope_parameters == {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}

@@ -371,8 +371,8 @@ class ConfigObject:
         ValueError (measured with transformers 5.24.0). Runs after __post_init__'s head_dim."""
         if not self.data.heads_divide_hidden:
             return
-        hidden = self.get("hidden_size", None)
-        heads = self.get("num_attention_heads", None)
+        hidden = self.get("hidden_size")  # both are fields of LlamaConfig: never missing
+        heads = self.get("num_attention_heads")
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (hidden, heads)):
             return
         if heads == 0:
