@@ -83,7 +83,7 @@ def test_native_class_in_builder() -> None:
 def test_module_attributes() -> None:
     # SPEC-loading §2'.1 C3.
     assert co.REMOTE_ONLY >= REMOTE_ONLY_5  # type: ignore[attr-defined]
-    assert co.NOT_NATIVE_4 >= REMOTE_ONLY_5 | {"nomic_bert", "gte"}  # type: ignore[attr-defined]
+    assert REMOTE_ONLY_5 | {"nomic_bert", "gte"} <= co.NOT_NATIVE_4  # type: ignore[attr-defined]
     native = co.NATIVE  # type: ignore[attr-defined]
     assert native["phi3"].name == "Phi3Config"
     with pytest.raises(AttributeError, match="has no attribute 'NOPE'"):
@@ -438,3 +438,354 @@ def test_a_remote_class_without_default_theta_takes_10000() -> None:
         trust_remote_code=True,
     )
     assert remote.rope_parameters == {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}
+
+
+# -- class choice (SPEC-loading §2'.1 C2) --------------------------------------------------------
+NOMIC_REF = "configuration_hf_nomic_bert.NomicBertConfig"
+NO_CLASS = (
+    "The checkpoint you are trying to load has model type `{}` but Transformers does not "
+    "recognize this architecture. This could be because of an issue with the checkpoint, or "
+    "because your version of Transformers is out of date."
+)
+
+
+def test_no_model_type_is_the_generic_class() -> None:
+    cfg = _load({})
+    assert (cfg.model_type, cfg.class_name, cfg.origin, cfg.known) == (
+        "",
+        "PretrainedConfig",
+        "native",
+        True,
+    )
+    assert cfg.rope_parameters is None and not cfg.has("rope_parameters")
+    assert cfg.remote_ref is None
+    assert cfg.transformers_major == 5
+
+
+def test_an_unknown_model_type_is_the_generic_class_marked_unknown() -> None:
+    cfg = _load({"model_type": "made_up", "rope_theta": 50000.0})
+    assert (cfg.class_name, cfg.origin, cfg.known) == ("PretrainedConfig", "native", False)
+    # With a RoPE key the generic class standardises too (R-S1–R-S3).
+    assert cfg.rope_parameters == {"rope_theta": 50000.0, "rope_type": "default"}
+
+
+def test_bad_model_type_hint() -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load({"model_type": 3})
+    assert caught.value.hint == "fix 'model_type' in config.json"
+
+
+def test_no_native_class_messages() -> None:
+    # C2 case 4, with and without auto_map.
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "internlm2", "auto_map": {"AutoConfig": "configuration_x.X"}})
+    assert (caught.value.error, caught.value.cause) == ("ValueError", "no_native_class")
+    assert caught.value.message == NO_CLASS.format("internlm2") + (
+        " It looks like the config file uses custom code: load it with trust_remote_code=True."
+    )
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "internlm2"})
+    assert caught.value.message == NO_CLASS.format("internlm2")
+
+
+def test_a_native_type_with_auto_map_and_no_flag_is_native() -> None:
+    # C2 case 3.
+    cfg = _load({"model_type": "llama", "auto_map": {"AutoConfig": "configuration_x.X"}})
+    assert (cfg.class_name, cfg.origin, cfg.remote_ref) == (
+        "LlamaConfig",
+        "native",
+        "configuration_x.X",
+    )
+
+
+def test_an_unknown_type_with_auto_map_and_no_flag_is_refused() -> None:
+    with pytest.raises(LoadRefusal):
+        _load({"model_type": "made_up", "auto_map": {"AutoConfig": "configuration_x.X"}})
+
+
+@pytest.mark.parametrize(
+    "auto_map", [None, "configuration_x.X", {"AutoConfig": 3}, {"AutoModel": "m.M"}]
+)
+def test_auto_map_without_a_config_class_is_ignored(auto_map: Any) -> None:
+    cfg = _load({"model_type": "llama", "auto_map": auto_map}, trust_remote_code=True)
+    assert (cfg.origin, cfg.remote_ref) == ("native", None)
+
+
+def test_the_remote_nomic_class_from_another_repository() -> None:
+    # C2 case 2: "repo--module.Class" loads the class code from that other repository.
+    cfg = _load(
+        {
+            "model_type": "nomic_bert",
+            "auto_map": {"AutoConfig": "nomic-ai/nomic-bert-2048--" + NOMIC_REF},
+        },
+        trust_remote_code=True,
+    )
+    assert (cfg.class_name, cfg.origin, cfg.known) == ("NomicBertConfig", "remote", True)
+    assert cfg.get("n_positions") == 1024
+
+
+def test_an_unknown_remote_class_is_named_by_its_last_part() -> None:
+    cfg = _load(
+        {
+            "model_type": "internlm2",
+            "auto_map": {"AutoConfig": "org/repo--configuration_a.b.FooConfig"},
+        },
+        trust_remote_code=True,
+    )
+    assert (cfg.class_name, cfg.origin, cfg.known) == ("FooConfig", "remote", False)
+
+
+def test_an_unknown_remote_llama_is_not_validated() -> None:
+    # E3 runs on the native class only.
+    cfg = _load(
+        {
+            "model_type": "llama",
+            "auto_map": {"AutoConfig": "configuration_x.X"},
+            "hidden_size": 4096,
+            "num_attention_heads": 3,
+            "head_dim": 7,
+            "rope_theta": 10000.0,
+        },
+        trust_remote_code=True,
+    )
+    assert cfg.origin == "remote"
+
+
+@pytest.mark.parametrize("order", ["alias first", "canonical first"])
+def test_the_remote_alias_wins(order: str) -> None:
+    # R-A3: with both keys, max_position_embeddings wins (measured), whatever the JSON order.
+    pairs = [("n_positions", 1024), ("max_position_embeddings", 4096)]
+    if order == "canonical first":
+        pairs.reverse()
+    cfg = _load(
+        {"model_type": "nomic_bert", "auto_map": {"AutoConfig": NOMIC_REF}, **dict(pairs)},
+        trust_remote_code=True,
+    )
+    assert cfg.get("max_position_embeddings") == 4096
+    assert cfg.get("n_positions") == 4096
+
+
+def test_a_table_version_chooses_the_class_facts() -> None:
+    # ENGINES.md: 4.57.6 has no nomic_bert class; Llama's has no rope_parameters default.
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "nomic_bert"}, transformers_major=4, table_version="4.57.6")
+    assert caught.value.cause == "no_native_class"
+    cfg = _load({"model_type": "llama"}, transformers_major=4, table_version="4.57.6")
+    assert (cfg.class_name, cfg.rope_parameters) == ("LlamaConfig", None)
+    native = _load({"model_type": "nomic_bert"}, table_version="5.20.2")
+    assert native.class_name == "NomicBertConfig"
+
+
+def test_transformers_4_uses_the_4_native_set() -> None:
+    # SPEC-loading §2'.1 C3 / ENGINES.md: nomic_bert is not native under 4.57.6.
+    with pytest.raises(LoadRefusal):
+        _load({"model_type": "nomic_bert"}, transformers_major=4)
+    assert _load({"model_type": "nomic_bert"}).class_name == "NomicBertConfig"
+
+
+# -- load-time values ----------------------------------------------------------------------------
+def test_a_null_int_field_of_an_undeclaring_class_loads() -> None:
+    cfg = _load({"max_position_embeddings": None})
+    assert cfg.get("max_position_embeddings") is None
+
+
+@pytest.mark.parametrize("name", ["hidden_size", "num_attention_heads"])
+def test_other_null_int_fields_are_refused(name: str) -> None:
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "llama", name: None})
+    assert caught.value.cause == "field_type"
+
+
+def test_rope_theta_is_consumed_under_5_kept_under_4() -> None:
+    # R-S2 (transformers 5) vs R-T4 (4 keeps the JSON as is).
+    five = _load({"model_type": "llama", "rope_theta": 500000.0, "rope_scaling": None})
+    assert five.get("rope_theta", None) is None
+    assert not five.in_json("rope_scaling")
+    assert "rope_scaling" not in five.attributes()
+    four = _load({"model_type": "llama", "rope_theta": 500000.0}, transformers_major=4)
+    assert four.get("rope_theta") == 500000.0
+    assert four.rope_parameters is None
+
+
+def test_transformers_4_keeps_the_json_dict_as_is() -> None:
+    rope = {"type": "linear", "factor": 2.0}
+    cfg = _load({"model_type": "llama", "rope_scaling": rope}, transformers_major=4)
+    assert cfg.rope_parameters == {"type": "linear", "factor": 2.0}
+    assert "rope_scaling" not in cfg.attributes()
+
+
+def test_head_dim_computed_at_load() -> None:
+    # SPEC-loading §2'.3: hidden // heads if null (Llama); DeepSeek-V3: qk_rope_head_dim.
+    assert _load({"model_type": "llama", "head_dim": None}).get("head_dim") == 128
+    assert (
+        _load({"model_type": "llama", "hidden_size": 96, "num_attention_heads": 4}).get("head_dim")
+        == 24
+    )
+    assert _load({"model_type": "llama", "head_dim": 96}).get("head_dim") == 96
+    assert _load({"model_type": "mistral", "num_attention_heads": -4}).get("head_dim", None) is None
+    assert _load({"model_type": "deepseek_v3", "qk_rope_head_dim": 32}).get("head_dim") == 32
+    assert _load({"model_type": "deepseek_v3"}).get("head_dim") == 64
+    assert (
+        _load({"model_type": "deepseek_v3", "qk_rope_head_dim": True}).get("head_dim", None) is None
+    )
+    assert _load({"model_type": "qwen2"}).get("head_dim", None) is None
+    # Computed once: a later flat override of hidden_size does not change it.
+    cfg = _load({"model_type": "llama"}).update({"hidden_size": 8192})
+    assert cfg.get("head_dim") == 128
+    assert cfg.attributes()["head_dim"] == 128
+
+
+def test_mistral_zero_heads_is_a_zero_division() -> None:
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "mistral", "num_attention_heads": 0})
+    assert (caught.value.error, caught.value.message, caught.value.cause) == (
+        "ZeroDivisionError",
+        "integer division or modulo by zero",
+        "zero_heads",
+    )
+
+
+def test_get_of_a_missing_attribute() -> None:
+    # SPEC-loading §2'.3: reading an absent attribute raises AttributeError.
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "llama"}).get("n_positions")
+    assert (caught.value.error, caught.value.message, caught.value.cause) == (
+        "AttributeError",
+        "'LlamaConfig' object has no attribute 'n_positions'",
+        "missing_attribute",
+    )
+
+
+def test_attributes_and_copies() -> None:
+    cfg = _load({"model_type": "qwen3", "foo": 1})
+    attrs = cfg.attributes()
+    assert attrs["head_dim"] == 128 and attrs["foo"] == 1
+    assert attrs["max_position_embeddings"] == 32768
+    assert attrs["rope_parameters"] == {"rope_theta": 10000.0, "rope_type": "default"}
+    other = cfg.with_rope_parameters({"rope_type": "linear", "factor": 2.0})
+    assert other.rope_parameters == {"rope_type": "linear", "factor": 2.0}
+    assert cfg.rope_parameters == {"rope_theta": 10000.0, "rope_type": "default"}
+    assert cfg.with_rope_parameters(None).rope_parameters is None
+    assert cfg.with_rope_parameters(None).get("rope_parameters") is None
+    changed = cfg.update({"foo": 2})
+    assert (changed.get("foo"), cfg.get("foo")) == (2, 1)
+    # The copy returned by rope_parameters is not the object's own dict.
+    got = cfg.rope_parameters
+    assert got is not None
+    got["rope_theta"] = 1.0
+    assert cfg.get("rope_parameters")["rope_theta"] == 10000.0
+
+
+# -- R-S1, R-S3, E2 ------------------------------------------------------------------------------
+def test_a_non_empty_rope_scaling_wins_over_rope_parameters() -> None:
+    both = {"rope_parameters": {"rope_type": "linear", "factor": 2.0}}
+    cfg = _load(
+        {"model_type": "llama", "rope_scaling": {"rope_type": "linear", "factor": 4.0}, **both}
+    )
+    assert cfg.rope_parameters is not None and cfg.rope_parameters["factor"] == 4.0
+    cfg = _load({"model_type": "llama", "rope_scaling": {}, **both})
+    assert cfg.rope_parameters is not None and cfg.rope_parameters["factor"] == 2.0
+
+
+@pytest.mark.parametrize("key", ["rope_scaling", "rope_parameters"])
+def test_a_non_dict_rope_entry_is_a_config_error(key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load({"model_type": "llama", key: [1]})
+    assert (
+        caught.value.message
+        == f"config.json: '{key}' must be an object (JSON dict) or null, got [1]"
+    )
+    assert caught.value.hint == f"fix '{key}' in config.json"
+
+
+def test_rope_type_from_the_legacy_type_key() -> None:
+    # R-S3: rope_type kept, else taken from type (which stays), else "default".
+    cfg = _load({"model_type": "llama", "rope_scaling": {"type": "linear", "factor": 2.0}})
+    assert cfg.rope_parameters == {
+        "type": "linear",
+        "factor": 2.0,
+        "rope_theta": 10000.0,
+        "rope_type": "linear",
+    }
+
+
+@pytest.mark.parametrize(("inner", "expected"), [(None, 2048), (8192, 8192)])
+def test_l0_for_yarn_on_llama(inner: int | None, expected: int) -> None:
+    # R-S3: the dict's L0 kept, else max_position_embeddings (Llama's default 2048).
+    rope: dict[str, Any] = {"rope_type": "yarn", "factor": 4.0}
+    if inner is not None:
+        rope["original_max_position_embeddings"] = inner
+    cfg = _load({"model_type": "llama", "rope_scaling": rope})
+    assert cfg.rope_parameters is not None
+    assert cfg.rope_parameters["original_max_position_embeddings"] == expected
+
+
+def test_phi3_top_level_l0_overwrites_the_dict() -> None:
+    # R-S3 (measured): Phi-3 with top-level 8192 and inner 4096 ends with 8192.
+    rope = {
+        "rope_type": "longrope",
+        "short_factor": [1.0],
+        "long_factor": [2.0],
+        "original_max_position_embeddings": 4096,
+    }
+    cfg = _load(
+        {"model_type": "phi3", "original_max_position_embeddings": 8192, "rope_scaling": rope}
+    )
+    assert cfg.rope_parameters is not None
+    assert cfg.rope_parameters["original_max_position_embeddings"] == 8192
+    assert cfg.rope_parameters["partial_rotary_factor"] == 1.0
+
+
+def test_phi3_legacy_su_is_refused_without_l0() -> None:
+    # R-S5 (measured): a legacy "type": "su" gets no L0, then is rewritten to longrope.
+    with pytest.raises(LoadRefusal) as caught:
+        _load(
+            {
+                "model_type": "phi3",
+                "rope_scaling": {"type": "su", "short_factor": [1.0], "long_factor": [1.0]},
+            }
+        )
+    assert caught.value.message == (
+        "\"Missing required keys in `rope_parameters` for 'rope_type'='longrope': "
+        "{'original_max_position_embeddings'}\""
+    )
+
+
+def test_an_unhashable_rope_type() -> None:
+    with pytest.raises(LoadRefusal) as caught:
+        _load({"model_type": "llama", "rope_scaling": {"rope_type": {"a": 1}}})
+    assert (caught.value.error, caught.value.message, caught.value.cause) == (
+        "TypeError",
+        "unhashable type: 'dict'",
+        "rope_type_unhashable",
+    )
+
+
+def test_an_unknown_rope_type_only_warns() -> None:
+    # E2: rope types without a validator only log a warning.
+    cfg = _load({"model_type": "llama", "rope_scaling": {"rope_type": "ntk"}})
+    assert cfg.rope_parameters == {"rope_type": "ntk", "rope_theta": 10000.0}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (4096.5, "config.json: 'n' must be an integer length, got 4096.5"),
+        (float("inf"), "config.json: 'n' must be an integer length, got inf"),
+        (True, "config.json: 'n' must be an integer length, got True"),
+        (-1, "config.json: 'n' must be an integer from 0 to 2147483647, got -1"),
+        (2147483648, "config.json: 'n' must be an integer from 0 to 2147483647, got 2147483648"),
+    ],
+)
+def test_check_length_refusals(value: Any, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        co.check_length("n", value)
+    assert caught.value.message == message
+
+
+def test_check_length_accepts() -> None:
+    assert co.check_length("n", 4096.0) == 4096
+    assert type(co.check_length("n", 4096.0)) is int
+    assert co.check_length("n", 2147483647) == 2147483647
+    assert co.check_length("n", 0) == 0
+    assert co.check_length("n", 1, minimum=1) == 1

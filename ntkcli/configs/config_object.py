@@ -278,8 +278,8 @@ class ConfigObject:
             )
         if self.remote_ref is not None and trust_remote_code:
             self.origin = "remote"
-            name = self.remote_ref.rsplit(".", 1)[-1]
-            module = self.remote_ref.split("--")[-1]
+            name = self.remote_ref.rpartition(".")[2]
+            module = self.remote_ref.rpartition("--")[2]  # "repo--module.Class": another repo
             if module == "configuration_hf_nomic_bert.NomicBertConfig":
                 self.data = NOMIC_REMOTE
             else:
