@@ -267,3 +267,16 @@ def test_nomic_missing_attribute_is_a_refusal() -> None:
 def test_transformers_4_label(transformers: str) -> None:
     r = run(LLAMA2, vllm="0.21.0", transformers=transformers)
     assert (r.transformers, r.transformers_label) == ("4", "4.57.6")
+
+
+def test_no_model_type_is_reported_as_empty() -> None:
+    config = {k: v for k, v in LLAMA2.items() if k != "model_type"}
+    assert run(config).model_type == ""
+
+
+def test_an_unchecked_release_says_so() -> None:
+    # SPEC §8: 0.26.x was not checked.
+    r = run(LLAMA2, vllm="0.26.0")
+    assert r.notes[0] == Note(
+        "vLLM", "vLLM 0.26.0 was not checked; each rule is taken from the nearest checked release"
+    )

@@ -88,7 +88,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         base: dict[str, Any] = {
             "raw": raw,
             "request": request,
-            "model_type": model_type if isinstance(model_type, str) else "",
+            "model_type": model_type,  # a str: the config object refuses any other
             "architectures": architectures,
             "normalised_rope": {},
             "rope_parameters": {},
