@@ -157,3 +157,23 @@ def test_a_long_bad_theta_is_cut_to_200_characters() -> None:
         config_theta({"rope_theta": "9" * 300})
     head = "config: 'rope_theta' must be a finite number, got '"
     assert caught.value.message == head + "9" * (200 - len(head))
+
+
+def test_r_t4_a_legacy_type_is_copied_to_rope_type() -> None:
+    assert _patched_4({"rope_scaling": {"type": "linear", "factor": 2.0}}) == {
+        "type": "linear",
+        "factor": 2.0,
+        "rope_type": "linear",
+    }
+
+
+def test_r_t4_a_dict_without_any_type_is_refused() -> None:
+    # R-T4: ValueError("rope_parameters should have a 'rope_type' key").
+    with pytest.raises(VllmRaises) as caught:
+        _patched_4({"rope_scaling": {"factor": 2.0}})
+    assert caught.value.refusal() == Refusal(
+        "ValueError",
+        "rope_parameters should have a 'rope_type' key",
+        "normalise RoPE",
+        "missing_rope_type",
+    )
