@@ -72,6 +72,7 @@ def test_native_class_in_builder() -> None:
     assert same is not None and same.name == "LlamaConfig"
     old = co._native_class_in("4.57.6", "llama")
     assert old is not None and old.name == "LlamaConfig"
+    assert old.default_theta is None  # R-T4: transformers 4's class has no rope_parameters
     assert old.defaults["max_position_embeddings"] == 2048
     assert co._native_class_in("4.57.6", "nomic_bert") is None
     assert co._native_class_in("4.57.6", "internlm2") is None

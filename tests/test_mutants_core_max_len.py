@@ -185,3 +185,18 @@ def test_refusal_message_and_allow_long_note() -> None:
         Note(STEP, head + " Make sure the value is correct and within the model context size.")
     ]
     assert max_len.check_user_len(4096, derived, cfg, False) == (None, [])
+
+
+def test_a_dict_override_without_rope_type_is_a_key_error() -> None:
+    # SPEC §4.1.4: vLLM indexes rope_parameters["rope_type"]; a dict override (applied
+    # un-normalised, SPEC §3.1) spelled with "type" raises KeyError.
+    cfg = ConfigObject(LLAMA2)
+    with pytest.raises(max_len.VllmRaises) as caught:
+        max_len.derive_max_len(cfg, {"type": "linear", "factor": 2.0}, None, NEW, None)
+    assert caught.value.refusal() == Refusal("KeyError", "'rope_type'", STEP, "missing_rope_type")
+
+
+def test_model_max_length_zero_is_the_minimum() -> None:
+    # SPEC §4.1.2: model_max_length 0 is present but falsy: the minimum is 0.
+    derived, _ = _derive({**LLAMA2, "model_max_length": 0})
+    assert (derived.key, derived.config_value, derived.final) == ("model_max_length", 0, 0.0)

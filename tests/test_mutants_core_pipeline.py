@@ -280,3 +280,11 @@ def test_an_unchecked_release_says_so() -> None:
     assert r.notes[0] == Note(
         "vLLM", "vLLM 0.26.0 was not checked; each rule is taken from the nearest checked release"
     )
+
+
+def test_an_unknown_native_type_has_no_remote_note() -> None:
+    # Only an unknown *remote* class is noted; an unknown native type is read generically.
+    config = {**LLAMA2, "model_type": "made_up", "architectures": ["LlamaForCausalLM"]}
+    r = run(config)
+    assert (r.config_origin, r.config_class_known) == ("native", False)
+    assert not any(n.step == "load config" for n in r.notes)
