@@ -261,6 +261,10 @@ def test_nomic_missing_attribute_is_a_refusal() -> None:
     assert r.refusal.error == "AttributeError"
     assert r.refusal.cause == "missing_attribute"
     assert r.max_model_len is None
+    # Nothing is built without the update's numbers: no head size, no rotary, no Nomic dict.
+    assert r.model_code is not None and r.model_code.head_size is None
+    assert r.rotary is None
+    assert "max_trained_positions" not in r.rope_parameters
 
 
 @pytest.mark.parametrize("transformers", ["4", "4.57.6"])
@@ -288,3 +292,93 @@ def test_an_unknown_native_type_has_no_remote_note() -> None:
     r = run(config)
     assert (r.config_origin, r.config_class_known) == ("native", False)
     assert not any(n.step == "load config" for n in r.notes)
+
+
+def run_st(config: dict[str, Any], st: dict[str, Any] | None, **kw: Any) -> Resolution:
+    raw = RawConfig("m", Source("local", "m/config.json"), config, st_config=st)
+    return resolve(raw, Request(**kw))
+
+
+def test_no_length_key_takes_the_users_length() -> None:
+    # SPEC §4.1.3: none of the keys: the user's max_model_len as is.
+    config = {"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "num_attention_heads": 32}
+    r = run(config, max_model_len=1000)
+    assert r.derived is not None
+    assert (r.derived.key, r.derived.final) == (None, 1000.0)
+
+
+def test_a_dict_rope_scaling_override_takes_the_config_theta() -> None:
+    # SPEC §3.1/§3.3 (an assumption, noted): the deprecated alias fills rope_theta from the
+    # config's θ (transformers 4 keeps rope_theta as an attribute, R-T4).
+    r = run(
+        {**LLAMA2, "rope_theta": 500000.0},
+        vllm="0.21.0",
+        transformers="4",
+        hf_overrides={"rope_scaling": {"rope_type": "linear", "factor": 2.0}},
+    )
+    assert r.rope_parameters == {"rope_type": "linear", "factor": 2.0, "rope_theta": 500000.0}
+
+
+OLD = parse_vllm_version("0.21.0")
+
+
+def test_old_nomic_with_a_user_length_and_no_st_file_crashes() -> None:
+    # SPEC §4.3.8: re-derived with no ST file: AttributeError in vLLM, reported as a refusal.
+    r = run_st(NOMIC, None, vllm=OLD, max_model_len=1024)
+    assert r.refusal is not None
+    assert r.refusal.message == "'NoneType' object has no attribute 'pop'"
+    assert r.max_model_len is None
+
+
+def test_old_nomic_with_any_override_and_no_st_file_crashes() -> None:
+    r = run_st(NOMIC, None, vllm=OLD, hf_overrides={"foo": 1})
+    assert r.refusal is not None
+    assert r.refusal.message == "'NoneType' object has no attribute 'pop'"
+
+
+def test_old_nomic_without_user_input_is_capped_at_t() -> None:
+    # SPEC §4.3.7: max_model_len = min(derived, T), no refusal.
+    r = run_st(NOMIC, None, vllm=OLD)
+    assert (r.refusal, r.max_model_len) == (None, 2048)
+
+
+ST = {"max_seq_length": 512, "do_lower_case": False}
+
+
+def test_old_nomic_with_an_st_file_re_checks() -> None:
+    # SPEC §4.3.8: with an ST file the re-check runs: 1024 ≤ T 2048 is accepted.
+    r = run_st(NOMIC, ST, vllm=OLD, max_model_len=1024, allow_long_max_model_len=True)
+    assert r.refusal is None
+    assert r.max_model_len == 1024
+
+
+def test_old_nomic_re_check_honours_allow_long() -> None:
+    # 4096 > the re-derived 2048: refused, unless VLLM_ALLOW_LONG_MAX_MODEL_LEN is set.
+    allowed = run_st(NOMIC, ST, vllm=OLD, max_model_len=4096, allow_long_max_model_len=True)
+    assert allowed.refusal is None
+    # Both checks (against the ST 512, then against the re-derived 2048) only warn.
+    warned = [n for n in allowed.notes if n.message.startswith("User-specified max_model_len")]
+    assert len(warned) == 2
+
+
+def test_nomic_without_n_embd_is_refused_at_the_update() -> None:
+    # SPEC §4.3.2 / §2.4: the native class has no n_embd field: AttributeError.
+    config = {k: v for k, v in NOMIC.items() if k != "n_embd"}
+    r = run(config)
+    assert r.refusal == Refusal(
+        "AttributeError",
+        "'NomicBertConfig' object has no attribute 'n_embd'",
+        "NomicBert config update",
+        "missing_attribute",
+    )
+    assert r.model_code is not None and r.model_code.head_size is None
+    assert r.rotary is None
+
+
+def test_nomic_failed_assert_still_describes_the_rotary() -> None:
+    # SPEC §4.3.1: activation_function must be swiglu or gelu; the numbers are still shown.
+    r = run({**NOMIC, "activation_function": "relu"})
+    assert r.refusal is not None
+    assert r.model_code is not None and r.model_code.head_size == 64
+    assert r.rotary is not None and r.rotary.built is False
+    assert r.rope_parameters["max_trained_positions"] == 2048

@@ -20,7 +20,6 @@ from ntkcli.vllm.rope_params import (
     patch_legacy_rope_type,
     patch_rope_parameters,
 )
-from ntkcli.vllm.versions import parse_vllm_version
 
 
 def test_a_conflict_becomes_a_refusal_with_its_cause() -> None:
@@ -90,7 +89,7 @@ def test_dict_rope_scaling_override_note() -> None:
 # -- R-T4: vLLM 0.21–0.23 under transformers 4 (SPEC-loading §2'.2) -----------------------------
 def _patched_4(values: dict[str, Any]) -> dict[str, Any] | None:
     cfg = ConfigObject({"model_type": "llama", **values}, transformers_major=4)
-    params, _ = patch_rope_parameters(cfg, parse_vllm_version("0.21.0"))
+    params, _ = patch_rope_parameters(cfg)
     return params
 
 
@@ -177,3 +176,56 @@ def test_r_t4_a_dict_without_any_type_is_refused() -> None:
         "normalise RoPE",
         "missing_rope_type",
     )
+
+
+# -- transformers 5 (SPEC-loading §2'.5 R-S4, SPEC §3.2) -----------------------------------------
+def _patched_5(values: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Note]]:
+    return patch_rope_parameters(ConfigObject(values))
+
+
+def test_r_s4_a_class_without_rope_and_no_theta_stays_without() -> None:
+    # SPEC-loading §2'.3: bert has no rope_parameters attribute.
+    assert _patched_5({"model_type": "bert"}) == (None, [])
+
+
+def test_r_s4_a_legacy_theta_starts_a_dict() -> None:
+    # SPEC §3.2.1: θ from rotary_emb_base when rope_theta is absent.
+    assert _patched_5({"model_type": "bert", "rotary_emb_base": 500}) == (
+        {"rope_theta": 500, "rope_type": "default"},
+        [],
+    )
+
+
+def test_r_s4_a_legacy_partial_factor_starts_a_dict() -> None:
+    assert _patched_5({"model_type": "bert", "rotary_pct": 0.5}) == (
+        {"partial_rotary_factor": 0.5, "rope_type": "default"},
+        [],
+    )
+
+
+def test_r_s4_native_nomic_keeps_its_theta_and_takes_the_fraction() -> None:
+    # SPEC-loading §2'.5 R-S4 (measured): the native Nomic class ignores rotary_emb_base (θ 1000
+    # from default_theta); setdefault adds the partial factor from rotary_emb_fraction.
+    params, _ = _patched_5(
+        {"model_type": "nomic_bert", "rotary_emb_base": 500, "rotary_emb_fraction": 0.5}
+    )
+    assert params == {"rope_theta": 1000.0, "rope_type": "default", "partial_rotary_factor": 0.5}
+
+
+def test_r_s4_a_nested_dict_is_not_filled_but_its_layers_are_patched() -> None:
+    # R-S3n: nested dicts get no top-level θ; each layer goes through patch_legacy_rope_type
+    # (SPEC §3.3.4: mrope → default, needing mrope_section).
+    params, notes = _patched_5(
+        {
+            "model_type": "gemma3_text",
+            "rotary_emb_base": 500,
+            "rope_parameters": {
+                "full_attention": {"rope_type": "mrope", "mrope_section": [1]},
+                "sliding_attention": {"rope_type": "default"},
+            },
+        }
+    )
+    assert params is not None
+    assert set(params) == {"full_attention", "sliding_attention"}
+    assert params["full_attention"]["rope_type"] == "default"
+    assert notes == [Note("normalise RoPE", "legacy rope type 'mrope' is read as 'default'")]
