@@ -382,3 +382,18 @@ def test_nomic_failed_assert_still_describes_the_rotary() -> None:
     assert r.model_code is not None and r.model_code.head_size == 64
     assert r.rotary is not None and r.rotary.built is False
     assert r.rope_parameters["max_trained_positions"] == 2048
+
+
+def test_the_cache_dtype_and_neox_style_reach_get_rope() -> None:
+    # SPEC-loading §4.4': DeepSeek-V3's MLA code passes is_neox_style False; the model dtype is
+    # the cache's.
+    config = {
+        "model_type": "deepseek_v3",
+        "architectures": ["DeepseekV3ForCausalLM"],
+        "max_position_embeddings": 4096,
+    }
+    r = run(config, dtype="bfloat16")
+    assert r.refusal is None
+    assert r.rotary is not None
+    assert (r.rotary.is_neox_style, r.rotary.dtype) == (False, "bfloat16")
+    assert r.rotary.head_size == 64  # qk_rope_head_dim

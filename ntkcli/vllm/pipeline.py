@@ -248,8 +248,6 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         requested_len=requested,
         nomic=update,
         rotary=primary,
-        notes=tuple(notes),
-        refusal=refusal,
         model_code=code,
         layer_rotaries=tuple(rotaries) if len(rotaries) > 1 else (),
     )
