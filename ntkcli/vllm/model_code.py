@@ -66,7 +66,7 @@ def hidden_over_heads(cfg: ConfigObject) -> int:
 
 def _one(x: CodeInput, module: str, head: int, length: int, **kw: Any) -> CodeResult:
     return CodeResult(
-        ModelCode(x.architecture, module, head, length, kw.pop("neox", True), **kw),
+        ModelCode(x.architecture, module, head, length, True, **kw),
         (Layer(None, x.rope_parameters),),
     )
 
