@@ -790,3 +790,19 @@ def test_check_length_accepts() -> None:
     assert co.check_length("n", 2147483647) == 2147483647
     assert co.check_length("n", 0) == 0
     assert co.check_length("n", 1, minimum=1) == 1
+
+
+def test_a_generic_yarn_dict_without_a_length_gets_a_null_l0() -> None:
+    # R-S3: L0 := max_position_embeddings, read with getattr(..., None) on a class without it.
+    cfg = _load({"rope_scaling": {"rope_type": "yarn", "factor": 2.0}})
+    assert cfg.rope_parameters == {
+        "rope_type": "yarn",
+        "factor": 2.0,
+        "rope_theta": 10000.0,
+        "original_max_position_embeddings": None,
+    }
+
+
+def test_a_string_qk_rope_head_dim_gives_no_head_dim() -> None:
+    cfg = _load({"model_type": "deepseek_v3", "qk_rope_head_dim": "64"})
+    assert cfg.get("head_dim", None) is None

@@ -348,12 +348,13 @@ class ConfigObject:
         rule = self.data.head_dim_from
         if rule is None or self._values.get("head_dim") is not None:
             return {}
+        # Every class with a rule declares the fields it reads (SPEC-loading §2'.3): never missing.
         if rule == "qk_rope_head_dim":
-            value = self.get("qk_rope_head_dim", None)
+            value = self.get("qk_rope_head_dim")
             ok = isinstance(value, int) and not isinstance(value, bool)
             return {"head_dim": value} if ok else {}
-        hidden = self.get("hidden_size", None)
-        heads = self.get("num_attention_heads", None)
+        hidden = self.get("hidden_size")
+        heads = self.get("num_attention_heads")
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (hidden, heads))
         if ints and heads == 0:
             # LlamaConfig.__post_init__: head_dim = hidden_size // num_attention_heads.
