@@ -82,3 +82,12 @@ def test_clean_drops_torch_build_paths() -> None:
     assert cache._clean(UserWarning(text)) == text
     assert cache._clean("(Triggered internally at x)") == "(Triggered internally at x)"
     assert cache._clean(" (Triggered internally at x)") == ""
+
+
+def test_chunk_sizes_are_ints_and_count_the_comparison() -> None:
+    assert type(cache.chunk_rows([REAL], False, 1 << 30)) is int
+    # With the comparison a row costs 2696 bytes, not twice 868.
+    assert cache.chunk_rows([REAL, REAL], True, 2696 * 255) == 255
+    # d = 0: nothing per column, not even for the comparison.
+    empty = CacheSpec(10000.0, 0, 10)
+    assert cache.chunk_bytes_per_row([empty, empty], True) == 8
