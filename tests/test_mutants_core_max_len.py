@@ -200,3 +200,41 @@ def test_model_max_length_zero_is_the_minimum() -> None:
     # SPEC §4.1.2: model_max_length 0 is present but falsy: the minimum is 0.
     derived, _ = _derive({**LLAMA2, "model_max_length": 0})
     assert (derived.key, derived.config_value, derived.final) == ("model_max_length", 0, 0.0)
+
+
+def test_yarn_up_to_0_29_replaces_the_length_by_l0() -> None:
+    # SPEC §4.1.5: yarn up to 0.29.x: replaced by the dict's L0, then multiplied (2048 × 4);
+    # from 0.30.0 yarn is excluded: neither (8192 unscaled).
+    values = {
+        "model_type": "llama",
+        "max_position_embeddings": 8192,
+        "rope_scaling": {
+            "rope_type": "yarn",
+            "factor": 4.0,
+            "original_max_position_embeddings": 2048,
+        },
+    }
+    cfg = ConfigObject(values)
+    old, _ = max_len.derive_max_len(cfg, cfg.rope_parameters, None, OLD, None)
+    new, _ = max_len.derive_max_len(cfg, cfg.rope_parameters, None, NEW, None)
+    assert (old.value, new.value) == (8192.0, 8192.0)
+    assert (old.factor, new.factor) == (4.0, 1.0)
+
+
+def test_only_yarn_takes_l0() -> None:
+    # A linear dict carrying an L0 is multiplied from the config length (4096 × 2).
+    cfg = ConfigObject(LLAMA2)
+    rope = {"rope_type": "linear", "factor": 2.0, "original_max_position_embeddings": 1024}
+    derived, _ = max_len.derive_max_len(cfg, rope, None, OLD, None)
+    assert derived.value == 8192.0
+
+
+def test_an_excluded_layer_does_not_stop_the_factor_loop() -> None:
+    # SPEC §4.1.4: excluded layers are skipped, the last non-excluded factor wins.
+    cfg = ConfigObject(LLAMA2)
+    rope = {
+        "full_attention": {"rope_type": "longrope", "factor": 8.0},
+        "sliding_attention": {"rope_type": "linear", "factor": 2.0},
+    }
+    derived, _ = max_len.derive_max_len(cfg, rope, None, NEW, None)
+    assert (derived.factor, derived.value) == (2.0, 8192.0)
