@@ -238,3 +238,26 @@ def test_an_excluded_layer_does_not_stop_the_factor_loop() -> None:
     }
     derived, _ = max_len.derive_max_len(cfg, rope, None, NEW, None)
     assert (derived.factor, derived.value) == (2.0, 8192.0)
+
+
+def test_a_bad_yarn_l0_is_named() -> None:
+    values = {
+        **LLAMA2,
+        "rope_scaling": {
+            "rope_type": "yarn",
+            "factor": 4.0,
+            "original_max_position_embeddings": "x",
+        },
+    }
+    cfg = ConfigObject(values)
+    with pytest.raises(ConfigError) as caught:
+        max_len.derive_max_len(cfg, cfg.rope_parameters, None, OLD, None)
+    assert caught.value.message == (
+        "config.json: 'original_max_position_embeddings' must be an integer length, got 'x'"
+    )
+
+
+def test_a_bad_factor_names_rope_parameters() -> None:
+    with pytest.raises(ConfigError) as caught:
+        _derive({**LLAMA2, "rope_scaling": {"rope_type": "linear", "factor": "2"}})
+    assert caught.value.message == "rope_parameters: rope 'factor' must be a number, got '2'"

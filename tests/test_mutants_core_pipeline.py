@@ -373,6 +373,12 @@ def test_nomic_without_n_embd_is_refused_at_the_update() -> None:
     )
     assert r.model_code is not None and r.model_code.head_size is None
     assert r.rotary is None
+    # No get_rope call: the normalised dict (SPEC §2.4: θ 1000, fraction 1.0), not the update's.
+    assert r.rope_parameters == {
+        "rope_theta": 1000.0,
+        "rope_type": "default",
+        "partial_rotary_factor": 1.0,
+    }
 
 
 def test_nomic_failed_assert_still_describes_the_rotary() -> None:
