@@ -806,3 +806,18 @@ def test_a_generic_yarn_dict_without_a_length_gets_a_null_l0() -> None:
 def test_a_string_qk_rope_head_dim_gives_no_head_dim() -> None:
     cfg = _load({"model_type": "deepseek_v3", "qk_rope_head_dim": "64"})
     assert cfg.get("head_dim", None) is None
+
+
+def test_a_flat_override_keeps_the_rope_dict() -> None:
+    # SPEC-loading §2'.5 R-S4: config.update is a plain setattr; rope_parameters stays.
+    llama = _load({"model_type": "llama"}).update({"max_position_embeddings": 8192})
+    assert llama.rope_parameters == {"rope_theta": 10000.0, "rope_type": "default"}
+    bert = _load({"model_type": "bert"}).update({"max_position_embeddings": 1024})
+    assert bert.rope_parameters is None
+    assert bert.get("max_position_embeddings") == 1024
+
+
+def test_a_length_out_of_range_has_the_hint() -> None:
+    with pytest.raises(ConfigError) as caught:
+        co.check_length("n", -1)
+    assert caught.value.hint == "fix 'n' in the config or override it with --hf-overrides"
