@@ -821,3 +821,39 @@ def test_a_length_out_of_range_has_the_hint() -> None:
     with pytest.raises(ConfigError) as caught:
         co.check_length("n", -1)
     assert caught.value.hint == "fix 'n' in the config or override it with --hf-overrides"
+
+
+def test_an_unknown_remote_class_without_rope_keys_has_no_rope_dict() -> None:
+    # Its defaults are unknown: standardised only when config.json has RoPE keys.
+    cfg = _load(
+        {"model_type": "internlm2", "auto_map": {"AutoConfig": "configuration_x.X"}},
+        trust_remote_code=True,
+    )
+    assert cfg.rope_parameters is None
+
+
+def test_aliased_keys_are_stored_under_their_target() -> None:
+    # R-A1 / R-A3: the remote Nomic class stores max_position_embeddings as n_positions.
+    cfg = _load(
+        {
+            "model_type": "nomic_bert",
+            "auto_map": {"AutoConfig": NOMIC_REF},
+            "max_position_embeddings": 4096,
+        },
+        trust_remote_code=True,
+    )
+    attrs = cfg.attributes()
+    assert attrs["n_positions"] == 4096
+    assert "max_position_embeddings" not in attrs
+
+
+def test_the_json_rope_dict_is_consumed() -> None:
+    # R-S1: rope_scaling / rope_parameters become the standardised attribute.
+    cfg = _load({"model_type": "llama", "rope_parameters": {"rope_type": "linear", "factor": 2.0}})
+    assert not cfg.in_json("rope_parameters")
+    assert cfg.has("rope_parameters")
+
+
+def test_computed_head_dim_is_an_int() -> None:
+    head = _load({"model_type": "llama"}).get("head_dim")
+    assert (head, type(head)) == (128, int)
