@@ -122,5 +122,5 @@ def test_st_length_bounds() -> None:
 def test_layers_skip_empty_entries() -> None:
     # SPEC §4.1.4: 0.33 skips empty and non-dict entries.
     linear = {"rope_type": "linear", "factor": 2.0}
-    assert _layers({"a": {}, "b": linear, "c": None}, NEW) == [linear]
-    assert _layers(linear, NEW) == [linear]
+    assert _layers({"a": {}, "b": linear, "c": None}) == [linear]
+    assert _layers(linear) == [linear]

@@ -89,15 +89,17 @@ def _class_data(model_type: str, version: str = TABLE_VERSION) -> ClassData:
     if facts is None or not facts.get("native"):
         raise LookupError(f"transformers {version} has no native class for {model_type}")
     keys, quirks = _KEPT[model_type]
-    rope = facts["rope_parameters"] if facts["has_rope_parameters"] else None
+    rope = facts["rope_parameters"]  # None when the class has none (has_rope_parameters false)
     nested = isinstance(rope, Mapping) and "full_attention" in rope
     theta: float | None = None
     partial: float | None = None
     local: float | None = None
-    if isinstance(rope, Mapping):
-        theta = rope["full_attention"]["rope_theta"] if nested else rope["rope_theta"]
-        local = rope["sliding_attention"]["rope_theta"] if nested else None
-        partial = None if nested else rope.get("partial_rotary_factor")
+    if nested:
+        theta = rope["full_attention"]["rope_theta"]
+        local = rope["sliding_attention"]["rope_theta"]
+    elif isinstance(rope, Mapping):
+        theta = rope["rope_theta"]
+        partial = rope.get("partial_rotary_factor")
     probe_l0 = configs.table(version)["probe_original_max_position_embeddings"]
     probes: Mapping[str, Mapping[str, Any]] = facts.get("probes", {})
     rewrites = {t: p["rope_type"] for t, p in probes.items() if p.get("rope_type") not in (None, t)}
@@ -116,15 +118,18 @@ def _class_data(model_type: str, version: str = TABLE_VERSION) -> ClassData:
     )
 
 
-@functools.cache
-def native_class(model_type: str) -> ClassData | None:
+def _native_class(model_type: str) -> ClassData | None:
     """The emulated native class of `model_type`, built from the table on first use (building
     all of them at import cost start-up for the one a config names)."""
     return _class_data(model_type) if model_type in _KEPT else None
 
 
-@functools.cache
-def native_class_in(version: str, model_type: str) -> ClassData | None:
+# Cached at module level rather than with a decorator, so that mutation testing (which skips
+# decorated functions) reaches the builders.
+native_class = functools.cache(_native_class)
+
+
+def _native_class_in(version: str, model_type: str) -> ClassData | None:
     """The emulated native class of `model_type` in another shipped transformers table (the
     engines that pin their own transformers: SGLang's 5.19.0, the llama.cpp converter's
     4.57.6)."""
@@ -135,10 +140,15 @@ def native_class_in(version: str, model_type: str) -> ClassData | None:
     return _class_data(model_type, version)
 
 
-@functools.cache
-def _not_native(version: str) -> frozenset[str]:
+native_class_in = functools.cache(_native_class_in)
+
+
+def _not_native_in(version: str) -> frozenset[str]:
     """The model types of the table that transformers knows only through remote code (C3)."""
     return frozenset(configs.table(version)["model_types"]) - configs.native_model_types(version)
+
+
+_not_native = functools.cache(_not_native_in)
 
 
 def __getattr__(name: str) -> Any:
@@ -268,8 +278,8 @@ class ConfigObject:
             )
         if self.remote_ref is not None and trust_remote_code:
             self.origin = "remote"
-            name = self.remote_ref.rsplit(".", 1)[-1]
-            module = self.remote_ref.split("--")[-1]
+            name = self.remote_ref.rpartition(".")[2]
+            module = self.remote_ref.rpartition("--")[2]  # "repo--module.Class": another repo
             if module == "configuration_hf_nomic_bert.NomicBertConfig":
                 self.data = NOMIC_REMOTE
             else:
@@ -338,12 +348,13 @@ class ConfigObject:
         rule = self.data.head_dim_from
         if rule is None or self._values.get("head_dim") is not None:
             return {}
+        # Every class with a rule declares the fields it reads (SPEC-loading §2'.3): never missing.
         if rule == "qk_rope_head_dim":
-            value = self.get("qk_rope_head_dim", None)
+            value = self.get("qk_rope_head_dim")
             ok = isinstance(value, int) and not isinstance(value, bool)
             return {"head_dim": value} if ok else {}
-        hidden = self.get("hidden_size", None)
-        heads = self.get("num_attention_heads", None)
+        hidden = self.get("hidden_size")
+        heads = self.get("num_attention_heads")
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (hidden, heads))
         if ints and heads == 0:
             # LlamaConfig.__post_init__: head_dim = hidden_size // num_attention_heads.
@@ -361,8 +372,8 @@ class ConfigObject:
         ValueError (measured with transformers 5.24.0). Runs after __post_init__'s head_dim."""
         if not self.data.heads_divide_hidden:
             return
-        hidden = self.get("hidden_size", None)
-        heads = self.get("num_attention_heads", None)
+        hidden = self.get("hidden_size")  # both are fields of LlamaConfig: never missing
+        heads = self.get("num_attention_heads")
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (hidden, heads)):
             return
         if heads == 0:

@@ -39,10 +39,10 @@ REFUSAL_TAIL = (
 )
 
 
-def _layers(rope_parameters: Mapping[str, Any], version: VllmVersion) -> list[Mapping[str, Any]]:
+def _layers(rope_parameters: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     # Both shapes visit the same dicts for a non-Gemma3 config (Gemma3 is exempt), so the
-    # version only matters for an empty/None layer entry, which 0.33 skips; 0.22 would fail on
-    # it the same way get_rope does later.
+    # version would only matter for an empty/None layer entry, which 0.33 skips; 0.22 would fail
+    # on it the same way get_rope does later: one rule serves every version.
     """The factor loop's layer dicts: 0.21/0.22 wrap a flat dict as {"": rp}; 0.33 uses
     iter_rope_parameters, skipping empty and non-dict entries (SPEC §4.1.4)."""
     if is_nested(rope_parameters):
@@ -90,18 +90,18 @@ def derive_max_len(
 ) -> tuple[DerivedLength, list[Note]]:
     """vllm/config/model.py derive_max_model_len_and_key + _get_and_verify_max_len (§4.1)."""
     notes: list[Note] = []
-    key: str | None = None
-    best: int | None = None
+    found: dict[str, int] = {}
     for name in LENGTH_KEYS:
         raw = cfg.get(name, None)  # getattr: class defaults and aliases count (§4.1.1)
-        if raw is None:
-            continue
-        length = check_length(name, raw)
-        if best is None or length < best:
-            key, best = name, length
-    model_max_length = cfg.get("model_max_length", None)
-    if model_max_length:
-        key, best = "model_max_length", check_length("model_max_length", model_max_length)
+        if raw is not None:
+            found[name] = check_length(name, raw)
+    # The smallest, the first key in LENGTH_KEYS on a tie; a truthy model_max_length wins.
+    key = (
+        "model_max_length"
+        if found.get("model_max_length")
+        else min(found, key=found.__getitem__, default=None)
+    )
+    best = None if key is None else found[key]
 
     if best is None and user_len is not None:
         # vLLM returns the user's value as is, unchecked and unscaled.
@@ -125,7 +125,7 @@ def derive_max_len(
     value: float | int = best
     factor, applied = 1.0, False
     if rope_parameters and "gemma3" not in cfg.model_type:
-        layers = _layers(rope_parameters, version)
+        layers = _layers(rope_parameters)
         scale: Any = 1.0
         for rp in layers:
             if "rope_type" not in rp:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from ntkcli.configs.config_object import ConfigObject, check_length
@@ -66,20 +67,18 @@ def hidden_over_heads(cfg: ConfigObject) -> int:
 
 def _one(x: CodeInput, module: str, head: int, length: int, **kw: Any) -> CodeResult:
     return CodeResult(
-        ModelCode(x.architecture, module, head, length, kw.pop("neox", True), **kw),
+        ModelCode(x.architecture, module, head, length, True, **kw),
         (Layer(None, x.rope_parameters),),
     )
 
 
-def _llama_like(module: str, default_length: int = 8192) -> Callable[[CodeInput], CodeResult]:
-    def build(x: CodeInput) -> CodeResult:
-        head_dim = x.cfg.get("head_dim", None)
-        head = (
-            check_length("head_dim", head_dim, minimum=1) if head_dim else hidden_over_heads(x.cfg)
-        )
-        return _one(x, module, head, _length(x.cfg, "max_position_embeddings", default_length))
-
-    return build
+# The per-architecture builders take their module (and defaults) as arguments, bound with
+# functools.partial in ARCHITECTURES: closures built at import would hide their code from
+# mutation testing.
+def _llama_like(x: CodeInput, module: str) -> CodeResult:
+    head_dim = x.cfg.get("head_dim", None)
+    head = check_length("head_dim", head_dim, minimum=1) if head_dim else hidden_over_heads(x.cfg)
+    return _one(x, module, head, _length(x.cfg, "max_position_embeddings", 8192))
 
 
 def _with_default_theta(x: CodeInput, module: str, head: int) -> CodeResult:
@@ -135,26 +134,22 @@ def _gemma3(x: CodeInput) -> CodeResult:
     return CodeResult(code, tuple(layers))
 
 
-def _backend_or(module: str, default_length: int) -> Callable[[CodeInput], CodeResult]:
+def _backend_or(x: CodeInput, module: str, default_length: int) -> CodeResult:
     """GPT-NeoX, Phi: vLLM's own model code through 0.30.0, the Transformers backend in 0.33."""
-
-    def build(x: CodeInput) -> CodeResult:
-        if x.version.transformers_backend:
-            code = ModelCode(
-                x.architecture,
-                "Transformers backend",
-                None,
-                None,
-                True,
-                transformers_backend=True,
-                note=BACKEND_NOTE,
-            )
-            return CodeResult(code, ())
-        head = hidden_over_heads(x.cfg)
-        length = _length(x.cfg, "max_position_embeddings", default_length)
-        return _one(x, module, head, length, checked=x.version.release <= "0.30.0")
-
-    return build
+    if x.version.transformers_backend:
+        code = ModelCode(
+            x.architecture,
+            "Transformers backend",
+            None,
+            None,
+            True,
+            transformers_backend=True,
+            note=BACKEND_NOTE,
+        )
+        return CodeResult(code, ())
+    head = hidden_over_heads(x.cfg)
+    length = _length(x.cfg, "max_position_embeddings", default_length)
+    return _one(x, module, head, length, checked=x.version.release <= "0.30.0")
 
 
 def _internlm2(x: CodeInput) -> CodeResult:
@@ -235,29 +230,27 @@ def _gte_params(x: CodeInput, head: int) -> dict[str, Any]:
     return params
 
 
-def _gte_like(
-    module: str, expected: str, round_up: bool = False
-) -> Callable[[CodeInput], CodeResult]:
-    def build(x: CodeInput) -> CodeResult:
-        head = hidden_over_heads(x.cfg)
-        length = check_length("max_position_embeddings", x.cfg.get("max_position_embeddings"))
-        note = None
-        if round_up and length % 8:
-            # Jina: rounded up to a multiple of 8 unless enforce_eager (8194 → 8200).
-            rounded = (length + 7) // 8 * 8
-            note = f"max_position_embeddings {length} rounded up to {rounded} (not enforce_eager)"
-            length = rounded
-        code = ModelCode(x.architecture, module, head, length, True, checked=False, note=note)
-        refusal = _assert_class(x, expected)
-        return CodeResult(code, (Layer(None, _gte_params(x, head)),), refusal)
-
-    return build
+def _gte_like(x: CodeInput, expected: str, round_up: bool = False) -> CodeResult:
+    """bert_with_rope.py (GteNew, Snowflake GTE, Jina)."""
+    head = hidden_over_heads(x.cfg)
+    length = check_length("max_position_embeddings", x.cfg.get("max_position_embeddings"))
+    note = None
+    if round_up and length % 8:
+        # Jina: rounded up to a multiple of 8 unless enforce_eager (8194 → 8200).
+        rounded = (length + 7) // 8 * 8
+        note = f"max_position_embeddings {length} rounded up to {rounded} (not enforce_eager)"
+        length = rounded
+    code = ModelCode(
+        x.architecture, "bert_with_rope.py", head, length, True, checked=False, note=note
+    )
+    refusal = _assert_class(x, expected)
+    return CodeResult(code, (Layer(None, _gte_params(x, head)),), refusal)
 
 
 def _xlm_roberta(x: CodeInput) -> CodeResult:
     if x.cfg.get("position_embedding_type", None) != "rotary":
         return _no_rope(x)
-    return _gte_like("bert_with_rope.py", "XLMRobertaFlashConfig", round_up=True)(x)
+    return _gte_like(x, "XLMRobertaFlashConfig", round_up=True)
 
 
 def _no_rope(x: CodeInput) -> CodeResult:
@@ -268,7 +261,7 @@ def _no_rope(x: CodeInput) -> CodeResult:
 
 
 def _generic(x: CodeInput) -> CodeResult:
-    result = _llama_like("llama.py")(x)
+    result = _llama_like(x, "llama.py")
     note = (
         f"ntkcli has no model-code data for {x.architecture}; modelled like LlamaForCausalLM"
         if x.architecture
@@ -278,24 +271,24 @@ def _generic(x: CodeInput) -> CodeResult:
 
 
 ARCHITECTURES: Mapping[str, Callable[[CodeInput], CodeResult]] = {
-    "LlamaForCausalLM": _llama_like("llama.py"),
-    "LlamaModel": _llama_like("llama.py"),
-    "MistralForCausalLM": _llama_like("mistral.py"),
-    "MistralModel": _llama_like("llama.py"),
-    "Phi3ForCausalLM": _llama_like("phi3.py"),
+    "LlamaForCausalLM": partial(_llama_like, module="llama.py"),
+    "LlamaModel": partial(_llama_like, module="llama.py"),
+    "MistralForCausalLM": partial(_llama_like, module="mistral.py"),
+    "MistralModel": partial(_llama_like, module="llama.py"),
+    "Phi3ForCausalLM": partial(_llama_like, module="phi3.py"),
     "Qwen2ForCausalLM": _qwen2,
     "Qwen2Model": _qwen2,
     "Qwen3ForCausalLM": _qwen3,
     "Qwen3Model": _qwen3,
     "Gemma3ForCausalLM": _gemma3,
     "Gemma3ForConditionalGeneration": _gemma3,
-    "GPTNeoXForCausalLM": _backend_or("gpt_neox.py", 8192),
-    "PhiForCausalLM": _backend_or("phi.py", 2048),
+    "GPTNeoXForCausalLM": partial(_backend_or, module="gpt_neox.py", default_length=8192),
+    "PhiForCausalLM": partial(_backend_or, module="phi.py", default_length=2048),
     "InternLM2ForCausalLM": _internlm2,
     "QWenLMHeadModel": _qwen1,
     "DeepseekV3ForCausalLM": _deepseek,
-    "GteNewModel": _gte_like("bert_with_rope.py", "NewConfig"),
-    "GteModel": _gte_like("bert_with_rope.py", "GteConfig"),
+    "GteNewModel": partial(_gte_like, expected="NewConfig"),
+    "GteModel": partial(_gte_like, expected="GteConfig"),
     "XLMRobertaModel": _xlm_roberta,
     "BertModel": _no_rope,
 }

@@ -88,7 +88,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         base: dict[str, Any] = {
             "raw": raw,
             "request": request,
-            "model_type": model_type if isinstance(model_type, str) else "",
+            "model_type": model_type,  # a str: the config object refuses any other
             "architectures": architectures,
             "normalised_rope": {},
             "rope_parameters": {},
@@ -130,7 +130,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
 
     # §3: patch_rope_parameters, then dict overrides (wholesale, never normalised).
     try:
-        patched, step_notes = patch_rope_parameters(cfg, version)
+        patched, step_notes = patch_rope_parameters(cfg)
     except VllmRaises as exc:
         refusal = exc.refusal()
         return finish()
@@ -167,7 +167,7 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         notes.extend(step_notes)
         if message is not None:
             refusal = Refusal("ValueError", message, max_len.STEP, "max_model_len_too_long")
-    max_model_len: int | None = None if refusal else requested
+    max_model_len: int | None = requested  # None below if anything refused
 
     # §4.3: NomicBert update (only reached when §4.2 accepted the length; the numbers are still
     # shown with built=False when it did not). Then the model code (§4.4').
@@ -248,8 +248,6 @@ def resolve(raw: RawConfig, request: Request) -> Resolution:
         requested_len=requested,
         nomic=update,
         rotary=primary,
-        notes=tuple(notes),
-        refusal=refusal,
         model_code=code,
         layer_rotaries=tuple(rotaries) if len(rotaries) > 1 else (),
     )

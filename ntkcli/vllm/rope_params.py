@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ntkcli.configs.config_object import ConfigObject
 from ntkcli.errors import ConfigError
-from ntkcli.model import Note, Refusal, RefusalCause, VllmVersion
+from ntkcli.model import Note, Refusal, RefusalCause
 
 STEP = "normalise RoPE"
 
@@ -121,9 +121,7 @@ def _check_types(params: Mapping[str, Any]) -> None:
             )
 
 
-def patch_rope_parameters(
-    cfg: ConfigObject, version: VllmVersion
-) -> tuple[dict[str, Any] | None, list[Note]]:
+def patch_rope_parameters(cfg: ConfigObject) -> tuple[dict[str, Any] | None, list[Note]]:
     """vLLM vllm/transformers_utils/config.py patch_rope_parameters, after the flat overrides.
 
     transformers 5 (R-S4): θ and the partial factor are set on the config and standardised with
@@ -166,8 +164,9 @@ def patch_rope_parameters(
                 params.setdefault("rope_theta", theta)
             if partial is not None:
                 params.setdefault("partial_rotary_factor", partial)
-            if "rope_type" not in params:
-                params["rope_type"] = params.get("type", "default")
+            # transformers 5 has standardised every dict it built (R-S3): only the {} started
+            # here lacks a rope_type.
+            params.setdefault("rope_type", "default")
     if params is None:
         return None, notes
     layers = [params] if not is_nested(params) else [v for v in params.values() if v]
