@@ -62,9 +62,7 @@ THETA_TYPES = (
     "gemma3_text", "gte", "new", "mistral", "qwen2", "qwen3", "bidirectional_pplx_qwen3",
     *LLAMA_TYPES,
 )  # fmt: skip
-NO_THETA = (
-    "Neither `rope_theta` nor `rope_parameters.rope_theta` are defined in the `config.json`"
-)
+NO_THETA = "Neither `rope_theta` nor `rope_parameters.rope_theta` are defined in the `config.json`"
 I32_MAX = 2**31 - 1
 
 
