@@ -247,9 +247,10 @@ def test_nomic_parse_before_valid() -> None:
 
 def test_huge_theta_is_inf_in_f32() -> None:
     """serde reads a JSON number as f64 and casts it to f32: beyond its range, inf."""
-    for huge in (1e39, 10**40):
+    for huge in (1e39, 10**40, 10**400):
         result = run({**V15, "rotary_emb_base": huge})
         assert (result.refusal, result.base, bases(result)) == (None, INF, [INF] * 4)
+    assert run({**V15, "rotary_emb_base": -(10**400)}).base == -INF
 
 
 def test_rotary_emb_base_null_cli(tmp_path: Path) -> None:

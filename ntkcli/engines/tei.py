@@ -186,7 +186,10 @@ def _f32_field(config: Mapping[str, Any], key: str) -> float:
     if not is_number(value):
         shown = "null" if value is None else repr(value)
         raise TeiRaises(f"invalid type: {shown}, expected f32 for `{key}`")
-    return f32(float(value) if abs(value) < 2**128 else math.copysign(math.inf, value))
+    try:
+        return f32(float(value))
+    except OverflowError:  # an integer beyond even the f64 range
+        return math.inf if value > 0 else -math.inf
 
 
 def router_mpe(config: Mapping[str, Any], version: str) -> tuple[int, str]:
