@@ -82,6 +82,7 @@ def test_powi32_square_and_multiply() -> None:
     assert powi32(0.5, 2147483647) == 0.0
     assert powi32(1.0, 2147483647) == 1.0
     assert powi32(2.0, 10) == 1024.0 and powi32(3.0, 5) == 243.0 and powi32(2.0, -2) == 0.25
+    assert powi32(-0.0, 1) == 0.0 and powi32(-0.0, -1) == -INF  # 1/−0 in f32
 
 
 def test_nomic_exponent() -> None:
@@ -246,11 +247,15 @@ def test_nomic_parse_before_valid() -> None:
 
 
 def test_huge_theta_is_inf_in_f32() -> None:
-    """serde reads a JSON number as f64 and casts it to f32: beyond its range, inf."""
-    for huge in (1e39, 10**40, 10**400):
+    """serde reads a JSON number as f64 and casts it to f32: beyond its range, inf; beyond the
+    f64 range serde_json's parse fails."""
+    for huge in (1e39, 10**40):
         result = run({**V15, "rotary_emb_base": huge})
         assert (result.refusal, result.base, bases(result)) == (None, INF, [INF] * 4)
-    assert run({**V15, "rotary_emb_base": -(10**400)}).base == -INF
+    assert run({**V15, "rotary_emb_base": -1e39}).base == -INF
+    out_of_range = EngineRefusal("Error", "Failed to parse `config.json`: number out of range")
+    for huge in (10**400, -(10**400)):
+        refused(run({**V15, "rotary_emb_base": huge}), out_of_range)
 
 
 def test_rotary_emb_base_null_cli(tmp_path: Path) -> None:

@@ -68,11 +68,9 @@ I32_MAX = 2**31 - 1
 
 def f32(x: float) -> float:
     """Round to the nearest IEEE single, as Rust's f32 arithmetic does after each operation;
-    beyond the f32 range, ±inf (as Rust's f64 → f32 cast and f32 overflow give)."""
-    try:
-        result: float = struct.unpack("f", struct.pack("f", x))[0]
-    except OverflowError:
-        return math.copysign(math.inf, x)
+    beyond the f32 range, ±inf (native "f" packing is the C cast, as Rust's f64 → f32 cast and
+    f32 overflow give)."""
+    result: float = struct.unpack("f", struct.pack("f", x))[0]
     return result
 
 
@@ -81,7 +79,8 @@ def div32(a: float, b: float) -> float:
     if b == 0:
         if a == 0 or math.isnan(a):
             return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+        same_sign = math.copysign(1.0, a) == math.copysign(1.0, b)
+        return math.inf if same_sign else -math.inf
     return f32(a / b)
 
 
@@ -93,14 +92,16 @@ def as_i32(x: float) -> int:
 def powi32(x: float, n: int) -> float:
     """x.powi(n) in f32 (compiler-rt's __powisf2): square-and-multiply over the bits of |n|,
     then for n < 0 the reciprocal."""
-    result, factor, bits = 1.0, x, abs(n)
+    if n < 0:
+        return div32(1.0, powi32(x, -n))
+    result, factor, bits = 1.0, x, n
     while bits:
         if bits & 1:
             result = f32(result * factor)
         bits >>= 1
         if bits:
             factor = f32(factor * factor)
-    return div32(1.0, result) if n < 0 else result
+    return result
 
 
 def nomic_exponent(d: int) -> tuple[float, int]:
@@ -180,16 +181,17 @@ def _usize(config: Mapping[str, Any], key: str) -> int | None:
 
 
 def _f32_field(config: Mapping[str, Any], key: str) -> float:
-    """An `f32` field as serde reads it: any JSON number, cast to f32 (beyond its range, ±inf);
-    null is not one."""
+    """An `f32` field as serde reads it: a JSON number, read as f64 (beyond that range the
+    parse fails), then cast to f32 (beyond its range, ±inf); null is not one."""
     value = config.get(key)
     if not is_number(value):
         shown = "null" if value is None else repr(value)
         raise TeiRaises(f"invalid type: {shown}, expected f32 for `{key}`")
     try:
-        return f32(float(value))
-    except OverflowError:  # an integer beyond even the f64 range
-        return math.inf if value > 0 else -math.inf
+        number = float(value)
+    except OverflowError:  # an integer beyond the f64 range
+        raise TeiRaises("Failed to parse `config.json`: number out of range") from None
+    return f32(number)
 
 
 def router_mpe(config: Mapping[str, Any], version: str) -> tuple[int, str]:
