@@ -13,6 +13,9 @@ from reading its source at tag v1.9.3 (0667015) and at HEAD (0d124dc), not from 
 - Other models: rope_scaling parsed as an untagged enum (Llama3, then Ntk); only gte and mistral
   read it; Llama refuses it; Qwen2/Qwen3 have no such field and ignore it.
 Overrides are applied to config.json as if the file had been edited (TEI has no override flag).
+Hostile values get TEI's own answer: a failed serde parse or check is an "Error" (TEI refuses),
+Rust code that panics on the value (integer division by zero, an index out of bounds) a "panic"
+(TEI crashes); f32 arithmetic never panics (a zero divisor gives inf, `as i32` saturates).
 """
 
 from __future__ import annotations
