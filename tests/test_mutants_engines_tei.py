@@ -19,6 +19,7 @@ from ntkcli.engines.base import (
     LengthResult,
 )
 from ntkcli.engines.tei import (
+    NO_THETA,
     TeiEngine,
     TeiRaises,
     f32,
@@ -252,8 +253,9 @@ def test_head_mpe_then_max_trained_positions_then_bail() -> None:
     ],
 )  # fmt: skip
 def test_supported_model_types(model_type: str) -> None:
-    """§2(a): the supported list (nomic_bert: below, it has required fields of its own)."""
-    result = run({**BERT, "model_type": model_type})
+    """§2(a): the supported list (nomic_bert: below, it has required fields of its own); the
+    RoPE models need a θ (§2(c)), the others ignore it."""
+    result = run({**BERT, "model_type": model_type, "rope_theta": 10000.0})
     assert result.refusal is None
     assert result.config_class == ConfigClassInfo(f"ModelConfig ({model_type})", "own parser")
 
@@ -332,7 +334,8 @@ def test_auto_truncate_note_and_truncation() -> None:
 
 
 def test_encoder_without_rope() -> None:
-    """bert has learned positions: no RoPE; inputs over 512 are truncated."""
+    """bert has learned positions: no RoPE; inputs over 512 are truncated (§2(b)), with the
+    same "truncated to" note as every other model."""
     result = run(BERT, lengths=(512, 513))
     assert result == EngineResult(
         engine=EngineId("tei", "1.9.3"),
@@ -346,7 +349,7 @@ def test_encoder_without_rope() -> None:
         cache_shape=None,
         lengths=(
             LengthResult(512, None, True, 512, "accepted"),
-            LengthResult(513, None, True, 512, "truncated"),
+            LengthResult(513, None, True, 512, "truncated", "truncated to 512"),
         ),
         scaling="none",
         evidence=EVIDENCE_193,
@@ -594,8 +597,10 @@ def test_theta_from_rope_parameters() -> None:
     assert run(config).base == 500000.0
     assert run({**config, "rope_theta": "1e6"}).base == 500000.0
     assert run({**config, "rope_theta": 1000000.0}).base == 1000000.0
+    # §2(c): "else an error" (the models' load bails)
     for no_theta in ({"rope_type": "default"}, [500000.0], None):
         result = run({**config, "rope_parameters": no_theta})
+        assert result.refusal == EngineRefusal("Error", NO_THETA)
         assert (result.rope_class, result.base, result.cache_shape) == (None, None, None)
 
 
@@ -614,13 +619,10 @@ def test_head_dim_else_hidden_over_heads() -> None:
     assert run({**MISTRAL, "head_dim": 64}).cache_shape == (32768, 32)
     assert run(without(MISTRAL, "head_dim")).cache_shape == (32768, 64)
     assert run({**without(MISTRAL, "head_dim"), "hidden_size": 2048}).cache_shape == (32768, 32)
-    for no_head in (
-        {"num_attention_heads": 0},
-        {"num_attention_heads": None},
-        {"hidden_size": None},
-    ):
-        result = run({**without(MISTRAL, "head_dim"), **no_head})
-        assert (result.rope_class, result.scaled_base, result.cache_shape) == (None, None, None)
+    # learned positions (bert): no head needed, no RoPE
+    for no_head in ({"num_attention_heads": None}, {"hidden_size": None}):
+        result = run({**BERT, "rope_theta": 10000.0, **no_head})
+        assert (result.refusal, result.rope_class, result.cache_shape) == (None, None, None)
         assert result.scaling == "none"
 
 

@@ -13,10 +13,14 @@ from reading its source at tag v1.9.3 (0667015) and at HEAD (0d124dc), not from 
 - Other models: rope_scaling parsed as an untagged enum (Llama3, then Ntk); only gte and mistral
   read it; Llama refuses it; Qwen2/Qwen3 have no such field and ignore it.
 Overrides are applied to config.json as if the file had been edited (TEI has no override flag).
+Hostile values get TEI's own answer: a failed serde parse or check is an "Error" (TEI refuses),
+Rust code that panics on the value (integer division by zero, an index out of bounds) a "panic"
+(TEI crashes); f32 arithmetic never panics (a zero divisor gives inf, `as i32` saturates).
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,29 +59,66 @@ NOMIC_REQUIRED = (
 READS_ROPE_SCALING = ("gte", "new", "mistral")
 LLAMA_TYPES = ("llama", "llama_bidirec")
 CUDA_ONLY = ("qwen2", "mistral", *LLAMA_TYPES)  # ENGINES §2(c): Qwen2, Llama, Mistral
+# ENGINES §2(c): θ = rope_theta, else rope_parameters.rope_theta, else an error (the models
+# that read rope_theta; modernbert has theta fields of its own).
+THETA_TYPES = (
+    "gemma3_text", "gte", "new", "mistral", "qwen2", "qwen3", "bidirectional_pplx_qwen3",
+    *LLAMA_TYPES,
+)  # fmt: skip
+NO_THETA = "Neither `rope_theta` nor `rope_parameters.rope_theta` are defined in the `config.json`"
+I32_MAX = 2**31 - 1
 
 
 def f32(x: float) -> float:
-    """Round to the nearest IEEE single, as Rust's f32 arithmetic does after each operation."""
+    """Round to the nearest IEEE single, as Rust's f32 arithmetic does after each operation;
+    beyond the f32 range, ±inf (native "f" packing is the C cast, as Rust's f64 → f32 cast and
+    f32 overflow give)."""
     result: float = struct.unpack("f", struct.pack("f", x))[0]
     return result
 
 
+def div32(a: float, b: float) -> float:
+    """a / b in f32: IEEE division, so a zero divisor gives ±inf (0/0: NaN), never a panic."""
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        same_sign = math.copysign(1.0, a) == math.copysign(1.0, b)
+        return math.inf if same_sign else -math.inf
+    return f32(a / b)
+
+
+def as_i32(x: float) -> int:
+    """Rust's `x as i32`: truncation toward zero, saturating at the i32 range, NaN → 0."""
+    return 0 if math.isnan(x) else int(max(-(2**31), min(I32_MAX, x)))
+
+
 def powi32(x: float, n: int) -> float:
-    """x.powi(n) in f32: n products, and for n < 0 the reciprocal of x.powi(−n)."""
+    """x.powi(n) in f32 (compiler-rt's __powisf2): square-and-multiply over the bits of |n|,
+    then for n < 0 the reciprocal."""
     if n < 0:
-        return f32(1.0 / powi32(x, -n))
-    result = 1.0
-    for _ in range(n):
-        result = f32(result * x)
+        return div32(1.0, powi32(x, -n))
+    result, factor, bits = 1.0, x, n
+    while bits:
+        if bits & 1:
+            result = f32(result * factor)
+        bits >>= 1
+        if bits:
+            factor = f32(factor * factor)
     return result
+
+
+def nomic_exponent(d: int) -> tuple[float, int]:
+    """(d/(d−2) in f32, that value `as i32`): d = 2 divides by zero in f32 (inf, cast to
+    i32::MAX); d = 0 gives −0.0, cast to 0."""
+    ratio = div32(float(d), float(d - 2))
+    return ratio, as_i32(ratio)
 
 
 def nomic_scaled_base(theta: float, alpha: float, n_positions: int, trained: int, d: int) -> float:
     """(θ·(α·n_positions/T − (α − 1))).powi((d/(d−2)) as i32), every step in f32."""
-    exponent = int(f32(d / (d - 2)))  # `as i32` truncates toward zero
+    exponent = nomic_exponent(d)[1]
     t, a = f32(theta), f32(alpha)
-    inner = f32(f32(f32(a * f32(n_positions)) / f32(trained)) - f32(a - 1.0))
+    inner = f32(div32(f32(a * f32(n_positions)), f32(trained)) - f32(a - 1.0))
     return powi32(f32(t * inner), exponent)
 
 
@@ -93,11 +134,11 @@ class _Served:
     evidence: str
     notes: list[str]
 
-    def length(self, n: int, base: float | None, *, note: bool = True) -> LengthResult:
+    def length(self, n: int, base: float | None) -> LengthResult:
         """An input of n tokens, truncated (--auto-truncate) to the longest input."""
         used = min(n, self.max_input)
         status: LengthStatus = "truncated" if used < n else "accepted"
-        text = f"truncated to {used}" if note and used < n else None
+        text = f"truncated to {used}" if used < n else None
         return LengthResult(n, base, True, used, status, text)
 
     def result(self, **rope: Any) -> EngineResult:
@@ -115,18 +156,45 @@ class _Served:
 
 
 class TeiRaises(Exception):
-    def __init__(self, message: str) -> None:
+    """TEI stops: "Error" for a check or a failed parse (it refuses), "panic" for Rust code that
+    panics on the value (it crashes)."""
+
+    def __init__(self, message: str, error: str = "Error") -> None:
         super().__init__(message)
-        self.refusal = EngineRefusal("Error", message)
+        self.refusal = EngineRefusal(error, message)
+
+
+def divide_by_zero(expression: str) -> TeiRaises:
+    """Rust's integer division panics on a zero divisor (debug and release builds alike)."""
+    return TeiRaises(f"attempt to divide by zero ({expression})", "panic")
+
+
+def _required_usize(config: Mapping[str, Any], key: str) -> int:
+    """A `usize` field as serde reads it: a non-negative integer (null is not one)."""
+    value = config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        shown = "null" if value is None else repr(value)
+        raise TeiRaises(f"invalid type: {shown}, expected usize for `{key}`")
+    return value
 
 
 def _usize(config: Mapping[str, Any], key: str) -> int | None:
+    """An `Option<usize>` field: null and missing are None."""
+    return None if config.get(key) is None else _required_usize(config, key)
+
+
+def _f32_field(config: Mapping[str, Any], key: str) -> float:
+    """An `f32` field as serde reads it: a JSON number, read as f64 (beyond that range the
+    parse fails), then cast to f32 (beyond its range, ±inf); null is not one."""
     value = config.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise TeiRaises(f"invalid type: {value!r}, expected usize for `{key}`")
-    return value
+    if not is_number(value):
+        shown = "null" if value is None else repr(value)
+        raise TeiRaises(f"invalid type: {shown}, expected f32 for `{key}`")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the f64 range
+        raise TeiRaises("Failed to parse `config.json`: number out of range") from None
+    return f32(number)
 
 
 def router_mpe(config: Mapping[str, Any], version: str) -> tuple[int, str]:
@@ -142,10 +210,7 @@ def router_mpe(config: Mapping[str, Any], version: str) -> tuple[int, str]:
             )
         for key in ("max_position_embeddings", "n_positions"):
             if key in config:
-                value = _usize(config, key)
-                if value is None:
-                    raise TeiRaises(f"invalid type: null, expected usize for `{key}`")
-                return value, key
+                return _required_usize(config, key), key
         raise TeiRaises("Failed to parse `config.json`: missing field `max_position_embeddings`")
     for key in ("max_position_embeddings", "max_trained_positions"):
         value = _usize(config, key)
@@ -251,6 +316,26 @@ class TeiEngine(FixedVersions):
         for field in NOMIC_REQUIRED:
             if field not in config:
                 raise TeiRaises(f"Failed to parse `config.json`: missing field `{field}`")
+        # The parse: the number fields ntkcli reads must be of their serde types.
+        n_positions = _required_usize(config, "n_positions")
+        n_embd, n_head = _required_usize(config, "n_embd"), _required_usize(config, "n_head")
+        n_layer = _required_usize(config, "n_layer")
+        theta = _f32_field(config, "rotary_emb_base")
+        alpha = (
+            None
+            if config.get("rotary_scaling_factor") is None
+            else _f32_field(config, "rotary_scaling_factor")
+        )  # Option<f32>
+        if version == "1.9.3":
+            # `max_trained_positions: usize` with a serde default: missing is 2048, null fails
+            t_key = "max_trained_positions"
+            trained = _required_usize(config, t_key) if t_key in config else 2048
+        else:
+            # HEAD: T = mpe ?? max_trained_positions ?? 2048 (ENGINES §2(a)), the router's mpe
+            # rule; the 2048 never applies, since the router bails when both are missing.
+            _usize(config, "max_trained_positions")  # Option<usize>: null is None
+            trained, t_key = router
+        # The load: valid(), then each layer's attention (n_embd / n_head), then layers[0].
         if (
             config.get("prenorm")
             or config.get("rotary_emb_fraction") != 1.0
@@ -260,23 +345,20 @@ class TeiEngine(FixedVersions):
             )
         ):
             raise TeiRaises("Model is not supported: NomicConfig.valid() is false")
-        n_positions = int(config["n_positions"])
-        if version == "1.9.3":
-            t_value, t_key = config.get("max_trained_positions", 2048), "max_trained_positions"
-        else:
-            # HEAD: T = mpe ?? max_trained_positions ?? 2048 (ENGINES §2(a)), the router's mpe
-            # rule; the 2048 never applies, since the router bails when both are missing.
-            t_value, t_key = router
-        trained = int(t_value)
-        theta = float(config["rotary_emb_base"])
-        d = int(config["n_embd"]) // int(config["n_head"])
-        alpha = config.get("rotary_scaling_factor")
+        if n_layer == 0:
+            # no layer divides; the rotary dim is read from encoder.layers[0]
+            raise TeiRaises("index out of bounds: the len is 0 but the index is 0", "panic")
+        if n_head == 0:
+            raise divide_by_zero("n_embd / n_head")
+        d = n_embd // n_head
         scaled: float | None = None
-        if is_number(alpha):
-            scaled = nomic_scaled_base(theta, float(alpha), n_positions, trained, d)
+        if alpha is not None:
+            scaled = nomic_scaled_base(theta, alpha, n_positions, trained, d)
+            ratio, exponent = nomic_exponent(d)
+            cast = "truncated" if math.isfinite(ratio) else "saturated"
             notes.append(
                 f"scaled base {compact(scaled)} from the integer exponent "
-                f"(d/(d−2) = {d / (d - 2):.4f} truncated to {int(d / (d - 2))}), in f32"
+                f"(d/(d−2) = {ratio:.4f} {cast} to {exponent}), in f32"
             )
         notes.append(f"T = {trained} ({t_key}); rope_parameters are not read")
         lengths = []
@@ -308,6 +390,12 @@ class TeiEngine(FixedVersions):
         model_type = config.get("model_type")
         if model_type in LLAMA_TYPES and isinstance(config.get("eos_token_id"), list):
             raise TeiRaises("invalid type: sequence, expected usize for `eos_token_id`")
+        if model_type in THETA_TYPES:
+            # the RoPE models' config structs: `hidden_size` and `num_attention_heads: usize`
+            for key in ("hidden_size", "num_attention_heads"):
+                if key not in config:
+                    raise TeiRaises(f"Failed to parse `config.json`: missing field `{key}`")
+                _required_usize(config, key)
         scaling = None
         if model_type in READS_ROPE_SCALING or model_type in LLAMA_TYPES:
             scaling = parse_rope_scaling(config.get("rope_scaling"))
@@ -315,17 +403,23 @@ class TeiEngine(FixedVersions):
                 raise TeiRaises("Rope scaling is not supported for FlashLlama yet")
         elif config.get("rope_scaling") is not None:
             notes.append(f"{model_type}: the config struct has no rope_scaling field: ignored")
+        hidden, heads = config.get("hidden_size"), config.get("num_attention_heads")
+        if heads == 0 and model_type != "distilbert":
+            # every layer's attention divides by it at load (distilbert: n_heads), even where
+            # head_dim is set: `head_dim.unwrap_or(hidden_size / num_attention_heads)` is eager
+            raise divide_by_zero("hidden_size / num_attention_heads")
         theta_value = config.get("rope_theta")
         if not is_number(theta_value):
             params = config.get("rope_parameters")
             theta_value = params.get("rope_theta") if isinstance(params, Mapping) else None
+        if not is_number(theta_value) and model_type in THETA_TYPES:
+            raise TeiRaises(NO_THETA)  # §2(c): no θ is an error
         head = config.get("head_dim")
-        hidden, heads = config.get("hidden_size"), config.get("num_attention_heads")
         if not is_number(head):
             head = hidden // heads if is_number(hidden) and is_number(heads) and heads else None
         if not is_number(theta_value) or head is None:
             # Encoder models with learned positions (bert, ...) have no RoPE.
-            plain = tuple(served.length(n, None, note=False) for n in request.lengths)
+            plain = tuple(served.length(n, None) for n in request.lengths)
             return served.result(
                 rope_class=None,
                 base=None,
