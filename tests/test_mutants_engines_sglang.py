@@ -766,3 +766,17 @@ def test_transformers_backend_context_refusal_wins() -> None:
     assert [row.base for row in r.lengths] == [1000.0] * 4
     assert statuses(r) == ["refused"] * 4
     assert (r.max_len, r.max_len_key) == (10**6, "--context-length")
+
+
+def test_dynamic_with_a_rotary_dim_of_two_is_sglangs_zero_division() -> None:
+    # DynamicNTKScalingRotaryEmbedding raises the exponent d / (d − 2) of two ints: with
+    # hidden 64 over 32 heads (d = 2) that is Python's ZeroDivisionError, so SGLang crashes
+    # at load and serves nothing (ENGINES.md §1(c)).
+    config = {
+        **LLAMA2,
+        "hidden_size": 64,
+        "rope_scaling": {"rope_type": "dynamic", "factor": 2.0},
+    }
+    result = run(config)
+    assert result.refusal == EngineRefusal("ZeroDivisionError", "division by zero")
+    assert statuses(result) == ["refused"] * 4

@@ -146,6 +146,8 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
             )
         alpha = float(factor)
         inner = ntk.inner_old(alpha, mpe)
+        if dim == 2:  # the exponent rotary_dim / (rotary_dim - 2) of two ints
+            raise SglangRaises("ZeroDivisionError", "division by zero")
         return (
             "DynamicNTKScalingRotaryEmbedding",
             theta,
