@@ -132,6 +132,7 @@ def test_resolve_notes_the_overrides() -> None:
     request = EngineRequest(hf_overrides={"rope_theta": 500000.0})
     result = tf.TransformersEngine().resolve(_raw(LLAMA2), request, "5.19.0")
     assert result.base == 500000.0
+    assert result.extra == {"max_position_embeddings": 4096}
     assert any("overrides applied to config.json" in note for note in result.notes)
     plain = tf.TransformersEngine().resolve(_raw(LLAMA2), EngineRequest(), "5.19.0")
     assert plain.notes == ()

@@ -282,4 +282,5 @@ class TransformersEngine(FixedVersions):
             else "fixed at load",
             evidence=EVIDENCE,
             notes=tuple(notes),
+            extra={"max_position_embeddings": mpe(tf)},  # the difftest compares it
         )
