@@ -1,0 +1,117 @@
+"""The model's reference runtime (engines/reference.py, SPEC §5), the transformers side piece by
+piece (issue 14): which config class is read (native, remote, generic), the rope type and θ it
+gives, the load refusal, the notes, --transformers. Expected values written out from SPEC §5 and
+SPEC-loading.md 2'.3 / 2'.5 (section named per test)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ntkcli.engines.reference import (
+    ReferenceRequest,
+    transformers_major,
+    transformers_reference,
+    transformers_view,
+)
+from tests.test_engines_worked import V15
+
+LLAMA_DYNAMIC: dict[str, Any] = {  # ENGINES.md §6 llama2_dynamic2
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "max_position_embeddings": 4096,
+    "rope_theta": 10000.0,
+    "rope_scaling": {"type": "dynamic", "factor": 2.0},
+}
+
+
+def _fields(ref: Any) -> tuple[Any, ...]:
+    return (ref.kind, ref.rope_type, ref.theta, ref.factor, ref.original, ref.rotary_dim)
+
+
+def test_transformers_major_of_the_flag() -> None:
+    for text in ("4", "4.57.6", " 4 "):
+        assert transformers_major(text) == 4
+    for text in (None, "5", "5.19.0"):
+        assert transformers_major(text) == 5
+
+
+def test_transformers_view_without_a_request() -> None:
+    ref = transformers_view(LLAMA_DYNAMIC)
+    assert _fields(ref) == ("transformers", "dynamic", 10000.0, 2.0, 4096, 128)
+    assert ref.base_at(4096) == 10000.0  # SPEC §5: recomputed only past mpe
+
+
+def test_the_transformers_major_decides_the_class() -> None:
+    # 5.x: native NomicBertConfig, θ 1000 (2'.3); 4.57.6 has no nomic_bert: θ 10000
+    five = transformers_view(V15, ReferenceRequest(transformers_major=5))
+    assert (five.rope_type, five.theta, five.rotary_dim) == ("default", 1000.0, 64)
+    four = transformers_view(V15, ReferenceRequest(transformers_major=4))
+    assert (four.rope_type, four.theta, four.rotary_dim) == ("default", 10000.0, 64)
+
+
+def test_trust_remote_code_picks_the_remote_class() -> None:
+    # native phi: partial factor 0.5 by default (2'.3): 2048/32 = 64 → 32; the remote class has
+    # no such default: 64
+    phi = {"model_type": "phi", "auto_map": {"AutoConfig": "x.PhiConfig"},
+           "hidden_size": 2048, "num_attention_heads": 32}  # fmt: skip
+    assert transformers_reference(phi, ReferenceRequest()).rotary_dim == 32
+    remote = transformers_reference(phi, ReferenceRequest(trust_remote_code=True))
+    assert remote.rotary_dim == 64
+
+
+def test_a_remote_only_model_type_is_read_generically() -> None:
+    # 2'.3: internlm2 has no native class; without auto_map its rope keys are read as attributes
+    config = {**LLAMA_DYNAMIC, "model_type": "internlm2", "rope_theta": 1000000.0}
+    ref = transformers_reference(config, ReferenceRequest())
+    assert _fields(ref) == ("transformers", "dynamic", 1000000.0, 2.0, 4096, 128)
+    assert ref.reason is None
+
+
+def test_load_refusal_is_the_reason() -> None:
+    # 2'.6: dynamic without factor is rejected at load (KeyError, missing keys)
+    config = {"model_type": "llama", "rope_scaling": {"rope_type": "dynamic"}}
+    ref = transformers_reference(config, ReferenceRequest())
+    assert ref.reason is not None
+    assert ref.reason.startswith("transformers does not load this config: KeyError: ")
+    assert "'factor'" in ref.reason
+    assert ref.description == ref.reason
+    assert _fields(ref) == ("transformers", "—", None, None, None, None)
+    assert ref.notes == ()
+    assert ref.base_at(8192) is None
+
+
+def test_use_dynamic_ntk_note() -> None:
+    ref = transformers_reference(
+        {"model_type": "llama", "use_dynamic_ntk": True}, ReferenceRequest()
+    )
+    (note,) = ref.notes
+    assert note.startswith("use_dynamic_ntk is set: the model's own remote code scales RoPE")
+    assert "`ntkcli rule R13`" in note
+    assert transformers_reference({"model_type": "llama"}, ReferenceRequest()).notes == ()
+    # the note survives a load refusal
+    broken = {"model_type": "llama", "use_dynamic_ntk": True,
+              "rope_scaling": {"rope_type": "dynamic"}}  # fmt: skip
+    assert len(transformers_reference(broken, ReferenceRequest()).notes) == 1
+
+
+def test_rope_type_default_without_rope_parameters() -> None:
+    # BERT has no rope_parameters (2'.3); under 4.x no dict either: default RoPE at θ 10000
+    assert transformers_reference({"model_type": "bert"}, ReferenceRequest()).rope_type == "default"
+    four = transformers_reference({"model_type": "llama"}, ReferenceRequest(transformers_major=4))
+    assert (four.rope_type, four.theta) == ("default", 10000.0)
+
+
+def test_per_layer_rope_parameters_first_layer_type() -> None:
+    # R-S6: a JSON rope_parameters keyed by layer type is taken as given; the first is described
+    config = {
+        "model_type": "gemma3_text",
+        "max_position_embeddings": 4096,
+        "rope_parameters": {
+            "full_attention": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000000.0},
+            "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+        },
+    }
+    ref = transformers_reference(config, ReferenceRequest())
+    # 2'.3: gemma3_text hidden 2304 / 8 heads, head_dim 256
+    assert _fields(ref) == ("transformers", "dynamic", 1000000.0, 2.0, 4096, 256)
