@@ -115,3 +115,26 @@ def test_per_layer_rope_parameters_first_layer_type() -> None:
     ref = transformers_reference(config, ReferenceRequest())
     # 2'.3: gemma3_text hidden 2304 / 8 heads, head_dim 256
     assert _fields(ref) == ("transformers", "dynamic", 1000000.0, 2.0, 4096, 256)
+
+
+def test_transformers_4_reads_the_legacy_type_and_top_level_theta() -> None:
+    # 4.x: rope_scaling keeps the legacy `type`, and rope_theta stays a top-level attribute
+    config = {**LLAMA_DYNAMIC, "rope_theta": 500000.0}
+    ref = transformers_reference(config, ReferenceRequest(transformers_major=4))
+    assert _fields(ref) == ("transformers", "dynamic", 500000.0, 2.0, 4096, 128)
+
+
+def test_rotary_dim_from_head_dim_and_partial_factor() -> None:
+    def dim(major: int = 5, **keys: Any) -> Any:
+        config = {**LLAMA_DYNAMIC, **keys}
+        return transformers_reference(config, ReferenceRequest(transformers_major=major)).rotary_dim
+
+    assert dim(head_dim=96) == 96  # 2'.3: llama takes a JSON head_dim
+    assert dim(head_dim=1) == 1
+    assert dim(head_dim=0) == 128  # 0 is no head_dim: 4096 // 32
+    # d = int(head · partial): in rope_parameters under 5 (R-S2), a plain attribute under 4
+    assert dim(partial_rotary_factor=0.5) == 64
+    assert dim(4, partial_rotary_factor=0.5) == 64
+    # hidden_size or heads missing: no head size, so no rotary dim
+    generic = {"model_type": "somethingnew", "num_attention_heads": 8}
+    assert transformers_reference(generic, ReferenceRequest()).rotary_dim is None
