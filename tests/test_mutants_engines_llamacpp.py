@@ -159,3 +159,13 @@ def test_refused_answer_keeps_version_and_notes() -> None:
     assert result.config_class == RAW
     assert len(result.notes) == 1
     assert "overrides applied to config.json" in result.notes[0]
+
+
+def test_a_class_without_table_defaults_under_4() -> None:
+    # a model type with no class facts: to_dict() is the JSON's keys, nothing added
+    config = {**LLAMA, "model_type": "somethingnew"}
+    meta = llamacpp.convert(config, 4)
+    assert meta["config_class"] == ConfigClassInfo("PretrainedConfig", "native")
+    assert (meta["context_length"], meta["freq_base"], meta["theta_key"]) == (
+        4096, 500000.0, "rope_theta"
+    )  # fmt: skip
