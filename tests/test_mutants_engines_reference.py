@@ -138,3 +138,39 @@ def test_rotary_dim_from_head_dim_and_partial_factor() -> None:
     # hidden_size or heads missing: no head size, so no rotary dim
     generic = {"model_type": "somethingnew", "num_attention_heads": 8}
     assert transformers_reference(generic, ReferenceRequest()).rotary_dim is None
+
+
+def test_point_fields_per_case() -> None:
+    """SPEC §5: θ' per length; the inner term and `applied` only where the scaling is in force."""
+    from ntkcli.engines.reference import Reference, ReferencePoint
+
+    def ref(kind: Any, **keys: Any) -> Reference:
+        fields = {"theta": 10000.0, "factor": 2.0, "original": 4096, "rotary_dim": 128, **keys}
+        return Reference(kind, "", rope_type="dynamic", **fields)
+
+    refused = ref("transformers", reason="why")
+    assert refused.point(8192) == ReferencePoint(8192, None, None, False, "why")
+    assert ref("transformers", theta=None).point(8192) == ReferencePoint(
+        8192, None, None, False, "no θ"
+    )  # fmt: skip
+    plain = ReferencePoint(8192, 10000.0, None, False)
+    assert ref("transformers", factor=None).point(8192) == plain
+    assert ref("transformers", original=None).point(8192) == plain
+    # transformers: θ up to mpe inclusive; past it X = N, Y = mpe: inner 2·8192/4096 − 1 = 3
+    llama = ref("transformers")
+    assert llama.point(4096) == ReferencePoint(4096, 10000.0, None, False)
+    assert llama.point(8192) == ReferencePoint(8192, 30527.7367488067, 3.0, True)  # SPEC §6
+    zero = "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
+    assert ref("transformers", rotary_dim=2).point(8192) == ReferencePoint(
+        8192, None, None, True, zero
+    )  # fmt: skip
+    assert ref("transformers", rotary_dim=3).point(8192).base is not None
+    # Nomic's code: N > T strictly, X = N, Y = T (T 2048, α 2: inner 2·4096/2048 − 1 = 3)
+    nomic = ref("nomic", original=2048)
+    assert nomic.point(2048) == ReferencePoint(2048, 10000.0, None, False)
+    point = nomic.point(4096)
+    assert (point.length, point.inner, point.applied) == (4096, 3.0, True)
+    assert point.base == llama.point(8192).base  # the same θ·3^(128/126)
+    assert ref("nomic", original=2048, rotary_dim=2).point(4096) == ReferencePoint(
+        4096, None, None, True, zero
+    )  # fmt: skip
