@@ -67,10 +67,12 @@ THETA_KEYS = (
 
 
 class ConverterRaises(Exception):
+    """What the converter raises, as it prints it; convert() adds the config class it read."""
+
+    config_class: ConfigClassInfo
+
     def __init__(self, error: str, message: str) -> None:
-        super().__init__(message)
         self.refusal = EngineRefusal(error, message)
-        self.config_class = ConfigClassInfo("—", "native")
 
 
 def transformers_major(text: str | None) -> int:
@@ -90,12 +92,12 @@ def load_hparams(
         read = f"AutoConfig raised {tf.error} under transformers {version}: raw config.json"
         return dict(config), ConfigClassInfo(RAW_JSON, "own parser"), read
     hparams = tf.attributes()
-    if major < 5:
+    if major == 4:
         # to_dict() under 4.x carries every class default, rope_theta among them (the class-facts
         # table holds the ones that matter here); the object's own values win.
         facts = tables.class_facts(version, tf.model_type) or {}
         hparams = {**facts.get("defaults", {}), **hparams}
-    if major >= 5 and tf.data.partial_key != "partial_rotary_factor":
+    if major == 5 and tf.data.partial_key != "partial_rotary_factor":
         # GPTNeoXConfig 5.x folds rotary_pct into rope_parameters: to_dict() has no rotary_pct.
         hparams.pop(tf.data.partial_key, None)
     read = f"{tf.class_name}.to_dict() under transformers {version}"
@@ -153,7 +155,7 @@ def _nomic(hparams: dict[str, Any]) -> None:
         )
     if "causal" not in hparams:
         raise ConverterRaises("KeyError", "'causal'")
-    is_moe = bool(hparams.get("moe_every_n_layers", 0))
+    is_moe = bool(hparams.get("moe_every_n_layers"))
     checks = (
         hparams["causal"] is False,
         hparams.get("qkv_proj_bias") == is_moe,
@@ -173,25 +175,20 @@ def convert(config: Mapping[str, Any], major: int) -> dict[str, Any]:
     """The GGUF metadata the converter writes that matters here, or ConverterRaises."""
     hparams, config_class, read = load_hparams(config, major)
     try:
-        return _convert(hparams, config_class, read, major)
+        return _convert(hparams, config_class, read)
     except ConverterRaises as exc:
         exc.config_class = config_class
         raise
 
 
-def _convert(
-    hparams: dict[str, Any], config_class: ConfigClassInfo, read: str, major: int
-) -> dict[str, Any]:
+def _convert(hparams: dict[str, Any], config_class: ConfigClassInfo, read: str) -> dict[str, Any]:
     architecture = model_architecture(hparams)
     model_type = hparams.get("model_type")
     if model_type == "nomic_bert":
         _nomic(hparams)
     if architecture == "GPTNeoXForCausalLM":
         return _gpt_neox(hparams, config_class, read)
-    rope = hparams.get("rope_parameters")
-    if not isinstance(rope, Mapping):
-        rope = hparams.get("rope_scaling")
-    rope = dict(rope) if isinstance(rope, Mapping) else {}
+    rope = _rope_dict(hparams)
     theta = rope.get("rope_theta")
     theta_key: str | None = "rope_parameters.rope_theta"
     if not is_number(theta):
@@ -205,7 +202,7 @@ def _convert(
         if hparams.get(key) is not None:
             context, context_key = hparams[key], key
             break
-    kind = rope.get("rope_type", rope.get("type"))
+    kind = _rope_type(rope)
     scaling: str | None = None
     factor = rope.get("factor")
     if kind == "linear":
@@ -227,6 +224,19 @@ def _convert(
     }
 
 
+def _rope_dict(hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """TextModel.__init__: the config's rope_parameters, else rope_scaling ({} when neither is a
+    dict)."""
+    rope = hparams.get("rope_parameters")
+    if not isinstance(rope, Mapping):
+        rope = hparams.get("rope_scaling")
+    return dict(rope) if isinstance(rope, Mapping) else {}
+
+
+def _rope_type(rope: Mapping[str, Any]) -> Any:
+    return rope.get("rope_type", rope.get("type"))
+
+
 def _gpt_neox(hparams: dict[str, Any], config_class: ConfigClassInfo, read: str) -> dict[str, Any]:
     """GPTNeoXModel.set_gguf_parameters (conversion/gptneox.py) replaces TextModel's: it writes
     context_length = hparams["max_position_embeddings"] and the rope dimension from rotary_pct,
@@ -236,10 +246,6 @@ def _gpt_neox(hparams: dict[str, Any], config_class: ConfigClassInfo, read: str)
         # rope_parameters.partial_rotary_factor)
         if key not in hparams:
             raise ConverterRaises("KeyError", repr(key))
-    rope = hparams.get("rope_parameters")
-    if not isinstance(rope, Mapping):
-        rope = hparams.get("rope_scaling")
-    kind = rope.get("rope_type", rope.get("type")) if isinstance(rope, Mapping) else None
     return {
         "config_class": config_class,
         "read": read,
@@ -248,7 +254,7 @@ def _gpt_neox(hparams: dict[str, Any], config_class: ConfigClassInfo, read: str)
         "freq_base": None,
         "theta_key": None,
         "scaling": None,
-        "rope_type": kind,
+        "rope_type": _rope_type(_rope_dict(hparams)),
         "model_type": hparams.get("model_type"),
     }
 

@@ -65,5 +65,4 @@ class SentenceTransformersEngine(FixedVersions):
             else "fixed at load",
             evidence=EVIDENCE,
             notes=tuple(notes),
-            extra={"max_position_embeddings": tf_engine.mpe(tf)},
         )

@@ -55,15 +55,21 @@ class ForwardRope:
 
     def base_at(self, n: int) -> Base | str | None:
         """The base a forward of n tokens rotates with."""
+        if not self.dynamic:
+            return self.fixed_base()
+        if self.mpe is None or self.factor is None or self.rotary_dim is None:
+            return None
+        if n <= self.mpe:
+            return self.theta
+        inner = ntk.inner_reference(self.factor, n, self.mpe)  # max(N, mpe) = N here
+        return ntk.scaled_base(self.theta, inner, self.rotary_dim)
+
+    def fixed_base(self) -> Base | str | None:
+        """θ' fixed at load: None when it is decided per forward (dynamic)."""
+        if self.dynamic:
+            return None
         if self.rope_type == "default":
             return self.theta
-        if self.rope_type == "dynamic":
-            if self.mpe is None or self.factor is None or self.rotary_dim is None:
-                return None
-            if n <= self.mpe:
-                return self.theta
-            inner = ntk.inner_reference(self.factor, max(n, self.mpe), self.mpe)
-            return ntk.scaled_base(self.theta, inner, self.rotary_dim)
         if self.rope_type == "yarn" and self.factor is not None and self.rotary_dim:
             # The effective base of the last frequency (interpolated by 1/α):
             # θ_eff^(−(d−2)/d) = θ^(−(d−2)/d) / α. Not one base for all frequencies.
@@ -125,15 +131,16 @@ def mpe(cfg: ConfigObject) -> int | None:
 
 def theta(cfg: ConfigObject) -> float:
     """θ: rope_parameters' rope_theta (transformers 5 folds it in), else the JSON's top-level
-    rope_theta (transformers 4 keeps it), else the class default θ."""
+    rope_theta (transformers 4 keeps it), else Nomic's remote rotary_emb_base, else 10000."""
     params, _ = primary_rope(cfg.rope_parameters)
     value = (params or {}).get("rope_theta", cfg.get("rope_theta", None))
     if is_number(value):
         return float(value)
     if cfg.origin == "remote" and is_number(cfg.get("rotary_emb_base", None)):
         return float(cfg.get("rotary_emb_base"))  # Nomic's remote class: its θ attribute
-    default = cfg.data.default_theta
-    return float(default) if default is not None else DEFAULT_THETA  # PretrainedConfig
+    # PretrainedConfig's: a class with a default θ of its own always builds rope_parameters
+    # holding it (SPEC-loading 2'.3, R-S2); the classes left (BERT's, remote ones) have none.
+    return DEFAULT_THETA
 
 
 def head_dim(cfg: ConfigObject) -> int | None:
@@ -167,11 +174,9 @@ def forward_rope(tf: ConfigObject) -> ForwardRope:
     params, nested = primary_rope(tf.rope_parameters)
     params = params or {}
     rope_type = str(params.get("rope_type") or "default")
-    theta_value = params.get("rope_theta")
-    base = float(theta_value) if is_number(theta_value) else theta(tf)
     factor_value = params.get("factor")
     factor = float(factor_value) if is_number(factor_value) else None
-    rope = ForwardRope(rope_class, rope_type, base, rotary_dim(tf), mpe(tf), factor)
+    rope = ForwardRope(rope_class, rope_type, theta(tf), rotary_dim(tf), mpe(tf), factor)
     note = "per-layer rope parameters: the first layer type is described" if nested else None
     known = ("default", "dynamic", "linear", "yarn", "llama3", "longrope", "proportional")
     if rope_type not in known:
@@ -205,9 +210,7 @@ def rope_lengths(
 
 def fixed_base(rope: ForwardRope) -> Base | str | None:
     """θ' fixed at load: None when it is decided per forward (dynamic)."""
-    if rope.dynamic:
-        return None
-    return rope.base_at(0)
+    return rope.fixed_base()
 
 
 def load(raw: RawConfig, request: EngineRequest) -> ConfigObject | EngineRefusal:
@@ -279,5 +282,5 @@ class TransformersEngine(FixedVersions):
             else "fixed at load",
             evidence=EVIDENCE,
             notes=tuple(notes),
-            extra={"max_position_embeddings": mpe(tf)},
+            extra={"max_position_embeddings": mpe(tf)},  # the difftest compares it
         )

@@ -1,0 +1,176 @@
+"""The model's reference runtime (engines/reference.py, SPEC §5), the transformers side piece by
+piece (issue 14): which config class is read (native, remote, generic), the rope type and θ it
+gives, the load refusal, the notes, --transformers. Expected values written out from SPEC §5 and
+SPEC-loading.md 2'.3 / 2'.5 (section named per test)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ntkcli.engines.reference import (
+    ReferenceRequest,
+    transformers_major,
+    transformers_reference,
+    transformers_view,
+)
+from tests.test_engines_worked import V15
+
+LLAMA_DYNAMIC: dict[str, Any] = {  # ENGINES.md §6 llama2_dynamic2
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "max_position_embeddings": 4096,
+    "rope_theta": 10000.0,
+    "rope_scaling": {"type": "dynamic", "factor": 2.0},
+}
+
+
+def _fields(ref: Any) -> tuple[Any, ...]:
+    return (ref.kind, ref.rope_type, ref.theta, ref.factor, ref.original, ref.rotary_dim)
+
+
+def test_transformers_major_of_the_flag() -> None:
+    for text in ("4", "4.57.6", " 4 "):
+        assert transformers_major(text) == 4
+    for text in (None, "5", "5.19.0"):
+        assert transformers_major(text) == 5
+
+
+def test_transformers_view_without_a_request() -> None:
+    ref = transformers_view(LLAMA_DYNAMIC)
+    assert _fields(ref) == ("transformers", "dynamic", 10000.0, 2.0, 4096, 128)
+    assert ref.base_at(4096) == 10000.0  # SPEC §5: recomputed only past mpe
+
+
+def test_the_transformers_major_decides_the_class() -> None:
+    # 5.x: native NomicBertConfig, θ 1000 (2'.3); 4.57.6 has no nomic_bert: θ 10000
+    five = transformers_view(V15, ReferenceRequest(transformers_major=5))
+    assert (five.rope_type, five.theta, five.rotary_dim) == ("default", 1000.0, 64)
+    four = transformers_view(V15, ReferenceRequest(transformers_major=4))
+    assert (four.rope_type, four.theta, four.rotary_dim) == ("default", 10000.0, 64)
+
+
+def test_trust_remote_code_picks_the_remote_class() -> None:
+    # native phi: partial factor 0.5 by default (2'.3): 2048/32 = 64 → 32; the remote class has
+    # no such default: 64
+    phi = {"model_type": "phi", "auto_map": {"AutoConfig": "x.PhiConfig"},
+           "hidden_size": 2048, "num_attention_heads": 32}  # fmt: skip
+    assert transformers_reference(phi, ReferenceRequest()).rotary_dim == 32
+    remote = transformers_reference(phi, ReferenceRequest(trust_remote_code=True))
+    assert remote.rotary_dim == 64
+
+
+def test_a_remote_only_model_type_is_read_generically() -> None:
+    # 2'.3: internlm2 has no native class; without auto_map its rope keys are read as attributes
+    config = {**LLAMA_DYNAMIC, "model_type": "internlm2", "rope_theta": 1000000.0}
+    ref = transformers_reference(config, ReferenceRequest())
+    assert _fields(ref) == ("transformers", "dynamic", 1000000.0, 2.0, 4096, 128)
+    assert ref.reason is None
+
+
+def test_load_refusal_is_the_reason() -> None:
+    # 2'.6: dynamic without factor is rejected at load (KeyError, missing keys)
+    config = {"model_type": "llama", "rope_scaling": {"rope_type": "dynamic"}}
+    ref = transformers_reference(config, ReferenceRequest())
+    assert ref.reason is not None
+    assert ref.reason.startswith("transformers does not load this config: KeyError: ")
+    assert "'factor'" in ref.reason
+    assert ref.description == ref.reason
+    assert _fields(ref) == ("transformers", "—", None, None, None, None)
+    assert ref.notes == ()
+    assert ref.base_at(8192) is None
+
+
+def test_use_dynamic_ntk_note() -> None:
+    ref = transformers_reference(
+        {"model_type": "llama", "use_dynamic_ntk": True}, ReferenceRequest()
+    )
+    (note,) = ref.notes
+    assert note.startswith("use_dynamic_ntk is set: the model's own remote code scales RoPE")
+    assert "`ntkcli rule R13`" in note
+    assert transformers_reference({"model_type": "llama"}, ReferenceRequest()).notes == ()
+    # the note survives a load refusal
+    broken = {"model_type": "llama", "use_dynamic_ntk": True,
+              "rope_scaling": {"rope_type": "dynamic"}}  # fmt: skip
+    assert len(transformers_reference(broken, ReferenceRequest()).notes) == 1
+
+
+def test_rope_type_default_without_rope_parameters() -> None:
+    # BERT has no rope_parameters (2'.3); under 4.x no dict either: default RoPE at θ 10000
+    assert transformers_reference({"model_type": "bert"}, ReferenceRequest()).rope_type == "default"
+    four = transformers_reference({"model_type": "llama"}, ReferenceRequest(transformers_major=4))
+    assert (four.rope_type, four.theta) == ("default", 10000.0)
+
+
+def test_per_layer_rope_parameters_first_layer_type() -> None:
+    # R-S6: a JSON rope_parameters keyed by layer type is taken as given; the first is described
+    config = {
+        "model_type": "gemma3_text",
+        "max_position_embeddings": 4096,
+        "rope_parameters": {
+            "full_attention": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 1000000.0},
+            "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+        },
+    }
+    ref = transformers_reference(config, ReferenceRequest())
+    # 2'.3: gemma3_text hidden 2304 / 8 heads, head_dim 256
+    assert _fields(ref) == ("transformers", "dynamic", 1000000.0, 2.0, 4096, 256)
+
+
+def test_transformers_4_reads_the_legacy_type_and_top_level_theta() -> None:
+    # 4.x: rope_scaling keeps the legacy `type`, and rope_theta stays a top-level attribute
+    config = {**LLAMA_DYNAMIC, "rope_theta": 500000.0}
+    ref = transformers_reference(config, ReferenceRequest(transformers_major=4))
+    assert _fields(ref) == ("transformers", "dynamic", 500000.0, 2.0, 4096, 128)
+
+
+def test_rotary_dim_from_head_dim_and_partial_factor() -> None:
+    def dim(major: int = 5, **keys: Any) -> Any:
+        config = {**LLAMA_DYNAMIC, **keys}
+        return transformers_reference(config, ReferenceRequest(transformers_major=major)).rotary_dim
+
+    assert dim(head_dim=96) == 96  # 2'.3: llama takes a JSON head_dim
+    assert dim(head_dim=1) == 1
+    assert dim(head_dim=0) == 128  # 0 is no head_dim: 4096 // 32
+    # d = int(head · partial): in rope_parameters under 5 (R-S2), a plain attribute under 4
+    assert dim(partial_rotary_factor=0.5) == 64
+    assert dim(4, partial_rotary_factor=0.5) == 64
+    # hidden_size or heads missing: no head size, so no rotary dim
+    generic = {"model_type": "somethingnew", "num_attention_heads": 8}
+    assert transformers_reference(generic, ReferenceRequest()).rotary_dim is None
+
+
+def test_point_fields_per_case() -> None:
+    """SPEC §5: θ' per length; the inner term and `applied` only where the scaling is in force."""
+    from ntkcli.engines.reference import Reference, ReferencePoint
+
+    def ref(kind: Any, **keys: Any) -> Reference:
+        fields = {"theta": 10000.0, "factor": 2.0, "original": 4096, "rotary_dim": 128, **keys}
+        return Reference(kind, "", rope_type="dynamic", **fields)
+
+    refused = ref("transformers", reason="why")
+    assert refused.point(8192) == ReferencePoint(8192, None, None, False, "why")
+    assert ref("transformers", theta=None).point(8192) == ReferencePoint(
+        8192, None, None, False, "no θ"
+    )  # fmt: skip
+    plain = ReferencePoint(8192, 10000.0, None, False)
+    assert ref("transformers", factor=None).point(8192) == plain
+    assert ref("transformers", original=None).point(8192) == plain
+    # transformers: θ up to mpe inclusive; past it X = N, Y = mpe: inner 2·8192/4096 − 1 = 3
+    llama = ref("transformers")
+    assert llama.point(4096) == ReferencePoint(4096, 10000.0, None, False)
+    assert llama.point(8192) == ReferencePoint(8192, 30527.7367488067, 3.0, True)  # SPEC §6
+    zero = "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
+    assert ref("transformers", rotary_dim=2).point(8192) == ReferencePoint(
+        8192, None, None, True, zero
+    )  # fmt: skip
+    assert ref("transformers", rotary_dim=3).point(8192).base is not None
+    # Nomic's code: N > T strictly, X = N, Y = T (T 2048, α 2: inner 2·4096/2048 − 1 = 3)
+    nomic = ref("nomic", original=2048)
+    assert nomic.point(2048) == ReferencePoint(2048, 10000.0, None, False)
+    point = nomic.point(4096)
+    assert (point.length, point.inner, point.applied) == (4096, 3.0, True)
+    assert point.base == llama.point(8192).base  # the same θ·3^(128/126)
+    assert ref("nomic", original=2048, rotary_dim=2).point(4096) == ReferencePoint(
+        4096, None, None, True, zero
+    )  # fmt: skip
