@@ -453,3 +453,37 @@ def test_xlm_roberta_without_rotary_positions_has_no_rope() -> None:
     assert run(gte(), "BertModel") == CodeResult(
         ModelCode("BertModel", "absolute positions", None, None, True, note=expected.code.note)
     )
+
+
+def test_gemma3_negative_head_dim_is_named() -> None:
+    values = plain(head_dim=-4, max_position_embeddings=8)
+    assert length_error(values, "Gemma3ForCausalLM", "") == (
+        "config.json: 'head_dim' must be an integer from 0 to 2147483647, got -4"
+    )
+
+
+def test_gemma3_022_flat_dict_with_a_layer_key_is_not_indexed() -> None:
+    # a dict is indexed by layer type only when it is nested (every value a dict) AND holds a
+    # layer type; otherwise, before 0.28, it goes whole to the global layers
+    flat = {"rope_type": "default", "rope_theta": 1.0, "full_attention": 5}
+    got = run(gemma(), "Gemma3ForCausalLM", V21, flat)
+    assert got.refusal is None
+    assert got.layers[0] == Layer("full_attention", flat)
+    nested_elsewhere = {"other": {"rope_type": "default", "rope_theta": 1.0}}
+    got = run(gemma(), "Gemma3ForCausalLM", V21, nested_elsewhere)
+    assert got.refusal is None
+    assert got.layers[0] == Layer("full_attention", nested_elsewhere)
+
+
+def test_gte_new_never_rounds_the_length() -> None:
+    # only the rotary XLM-R (Jina) rounds max_position_embeddings up to a multiple of 8
+    got = run(gte(max_position_embeddings=8194), "GteNewModel")
+    assert (got.code.max_position, got.code.note) == (8194, None)
+
+
+def test_gte_hidden_act_message_is_cut_at_200_characters() -> None:
+    act = "x" * 300
+    got = run({"model_type": "gte", "max_position_embeddings": 8192, "hidden_act": act}, "GteModel")
+    assert got.refusal is not None
+    assert got.refusal.message == ("assert config.hidden_act == 'gelu' (got '" + act)[:200]
+    assert len(got.refusal.message) == 200
