@@ -287,9 +287,7 @@ class _DeltaAccumulator:
         old: tuple[torch.Tensor, torch.Tensor],
         new: tuple[torch.Tensor, torch.Tensor],
     ) -> None:
-        rows = old[0].shape[0]
-        if rows == 0:
-            return
+        rows = old[0].shape[0]  # >= 1: measure only passes rows both caches have
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
             worst, delta = self._half(a, b)
             if index == 0:
@@ -298,10 +296,10 @@ class _DeltaAccumulator:
                 self.dsin = _nanmax(self.dsin, worst)
             if (self.first is None or self.first >= start) and not worst <= self.tolerance:
                 # (`not <=` so that NaN counts as a difference)
+                # worst > tolerance or NaN: some entry of `delta` is over, so `over` is not empty
                 over = (~(delta.abs() <= self.tolerance)).any(dim=1).nonzero()
-                if over.numel():
-                    position = start + int(over[0, 0])
-                    self.first = position if self.first is None else min(self.first, position)
+                position = start + int(over[0, 0])
+                self.first = position if self.first is None else min(self.first, position)
         self.rows += rows
 
     def result(self) -> CacheDelta:
@@ -332,6 +330,8 @@ def measure(
 
     if compare and len(specs) != 2:
         raise ValueError("compare needs exactly two caches")
+    if not specs:
+        return [], None
     unique: list[CacheSpec] = list(dict.fromkeys(specs))
     step = chunk_rows(unique, compare, max_bytes)
     captured: dict[CacheSpec, list[str]] = {s: [] for s in unique}
@@ -339,8 +339,8 @@ def measure(
     inverse = {s: inv_freq(s.base, s.rotary_dim) for s in unique}
     comparable = compare and specs[0] != specs[1] and specs[0].rotary_dim == specs[1].rotary_dim
     delta = _DeltaAccumulator(tolerance) if comparable else None
-    common = min(s.rows for s in specs) if specs else 0
-    total = max((s.rows for s in unique), default=0)
+    common = min(s.rows for s in specs)
+    total = max(s.rows for s in unique)
     with torch.inference_mode():
         for start, stop in _chunks(total, step):
             chunks: dict[CacheSpec, tuple[torch.Tensor, torch.Tensor]] = {}
