@@ -60,6 +60,16 @@ def test_inv_freq_values() -> None:
     assert cache.inv_freq(0.0, 4).tolist() == [1.0, INF]
 
 
+def test_inv_freq_is_float32_whatever_the_default_dtype() -> None:
+    # SPEC §4.5: computed in float32 (vLLM's arange(..., dtype=torch.float)).
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        assert cache.inv_freq(16.0, 4).dtype == torch.float32
+    finally:
+        torch.set_default_dtype(previous)
+
+
 def test_inv_freq_complex_base() -> None:
     # A complex θ' keeps the chain complex (SPEC §4.5): (−16)^(1/2) = 4i, 1/(4i) = −i/4.
     inv = cache.inv_freq(complex(-16.0, 0.0), 4)
@@ -221,6 +231,14 @@ def test_delta_sin_finds_an_earlier_row_than_cos() -> None:
     assert acc.result().first_position == 5
 
 
+def test_delta_cos_finds_an_earlier_row_than_sin() -> None:
+    acc = _DeltaAccumulator(0.001)
+    cos = t([[0.0, 0.0], [0.5, 0.0], [0.0, 0.0]])
+    sin = t([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    acc.add(4, (t(ZEROS3), t(ZEROS3)), (cos, sin))
+    assert acc.result().first_position == 5
+
+
 def test_delta_chunks() -> None:
     acc = _DeltaAccumulator(0.001)
     acc.add(0, (t(ZEROS3), t(ZEROS3)), (t(ZEROS3), t(ZEROS3)))
@@ -262,9 +280,9 @@ def test_delta_tolerance_is_inclusive() -> None:
 
 
 def test_measure_arguments() -> None:
-    with pytest.raises(ValueError, match="exactly two"):
+    with pytest.raises(ValueError, match="^compare needs exactly two caches$"):
         measure([A], compare=True)
-    with pytest.raises(ValueError, match="exactly two"):
+    with pytest.raises(ValueError, match="^compare needs exactly two caches$"):
         measure([A, A, A], compare=True)
     assert measure([]) == ([], None)
 
@@ -290,7 +308,8 @@ def test_measure_zero_base_after_a_shorter_cache() -> None:
 
 def test_measure_compare() -> None:
     # A: inv_freq [1, 1/4], 3 rows; B: [1, 1/100], 5 rows: column 0 agrees, column 1 differs.
-    for budget in (1, 1 << 30):  # one row per chunk, and one chunk
+    two_rows = 2 * cache.chunk_bytes_per_row([A, B], True)
+    for budget in (1, two_rows, 1 << 30):  # one row per chunk, two (A ends mid-chunk), one
         stats, delta = measure([A, B], compare=True, max_bytes=budget)
         assert [s.shape for s in stats] == [(3, 4), (5, 4)]
         assert delta is not None
@@ -352,3 +371,8 @@ def test_measure_complex_base_worked_number() -> None:
     assert stats.all_finite is True and stats.imaginary_dropped is True
     assert stats.finite_abs_max == pytest.approx(1.86e38, rel=0.01)
     assert stats.abs_max == stats.finite_abs_max
+
+
+def test_clean_cuts_at_the_first_marker() -> None:
+    text = "a (Triggered internally at x) b (Triggered internally at y)"
+    assert cache._clean(text) == "a"

@@ -103,25 +103,20 @@ def _elem(spec: CacheSpec) -> int:
     return COMPLEX64 if spec.is_complex else FLOAT32
 
 
-def _casts(spec: CacheSpec) -> bool:
-    """True when `.to(dtype)` allocates a new tensor (a float32 cache is returned as is)."""
-    return spec.is_complex or spec.dtype != "float32"
-
-
 def whole_cache_bytes(spec: CacheSpec) -> int:
     """Peak bytes vLLM holds to build this cache whole, counted before allocating anything.
 
     Inside `_compute_cos_sin_cache`, at the `torch.cat`: t (rows·4) + freqs, cos and sin
     (rows·d/2 elements each) + the concatenation (rows·d). Back in `__init__`, at the cast: the
     concatenation + the cast copy (rows·d in the model dtype) when the cast copies. inv_freq is
-    d/2 elements; counted too.
+    d/2 elements; counted too. A float32 cache of a real base is not copied by the cast, but
+    counting the copy anyway changes nothing: with h = d/2, at_cast = 16·rows·h bytes then stays
+    below at_cat = 4·rows + 20·rows·h.
     """
     rows, d, e = spec.rows, spec.rotary_dim, _elem(spec)
     half = (d + 1) // 2
     at_cat = rows * FLOAT32 + 3 * rows * half * e + rows * 2 * half * e
-    at_cast = rows * 2 * half * e + (
-        rows * 2 * half * DTYPE_BYTES[spec.dtype] if _casts(spec) else 0
-    )
+    at_cast = rows * 2 * half * e + rows * 2 * half * DTYPE_BYTES[spec.dtype]
     return max(at_cat, at_cast) + half * e
 
 
@@ -147,9 +142,7 @@ def chunk_rows(specs: Sequence[CacheSpec], compare: bool, max_bytes: int) -> int
     """Rows per chunk: fits CHUNK_TARGET_BYTES and the budget, on ROW_ALIGN boundaries."""
     per_row = chunk_bytes_per_row(specs, compare)
     rows = min(CHUNK_TARGET_BYTES, max_bytes) // per_row
-    if rows >= ROW_ALIGN:
-        return rows - rows % ROW_ALIGN
-    return max(rows, 1)
+    return rows - rows % ROW_ALIGN or max(rows, 1)
 
 
 def torch_dtype(name: str) -> torch.dtype:
@@ -278,7 +271,7 @@ class _DeltaAccumulator:
             same = (a32 == b32) | (torch.isnan(a32) & torch.isnan(b32))
             delta = torch.where(same, 0.0, delta)
             low, high = (float(v) for v in torch.aminmax(delta))
-        worst = math.nan if math.isnan(low) or math.isnan(high) else max(abs(low), abs(high))
+        worst = max(abs(low), abs(high))  # NaN if delta has one: aminmax then gives NaN twice
         return worst, delta
 
     def add(
