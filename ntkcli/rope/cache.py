@@ -267,11 +267,13 @@ class _DeltaAccumulator:
         a32, b32 = a.float(), b.float()
         delta = a32 - b32
         low, high = (float(v) for v in torch.aminmax(delta))
-        if not (math.isfinite(low) and math.isfinite(high)):
+        # aminmax gives NaN twice when delta has a NaN. Only NaNs need the mask: equal
+        # infinities subtract to NaN, and an infinite Δ is between different entries.
+        if math.isnan(low):
             same = (a32 == b32) | (torch.isnan(a32) & torch.isnan(b32))
             delta = torch.where(same, 0.0, delta)
             low, high = (float(v) for v in torch.aminmax(delta))
-        worst = max(abs(low), abs(high))  # NaN if delta has one: aminmax then gives NaN twice
+        worst = max(abs(low), abs(high))  # NaN if a NaN is left (both are NaN then)
         return worst, delta
 
     def add(
