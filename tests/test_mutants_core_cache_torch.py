@@ -280,9 +280,9 @@ def test_delta_tolerance_is_inclusive() -> None:
 
 
 def test_measure_arguments() -> None:
-    with pytest.raises(ValueError, match="^compare needs exactly two caches$"):
+    with pytest.raises(ValueError, match=r"^compare needs exactly two caches$"):
         measure([A], compare=True)
-    with pytest.raises(ValueError, match="^compare needs exactly two caches$"):
+    with pytest.raises(ValueError, match=r"^compare needs exactly two caches$"):
         measure([A, A, A], compare=True)
     assert measure([]) == ([], None)
 
