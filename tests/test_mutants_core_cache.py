@@ -19,11 +19,7 @@ def test_shape_is_rows_by_rotary_dim() -> None:
     assert CacheSpec(complex(-1.0, 2.0), 64, 4096).is_complex is True
 
 
-def test_casts() -> None:
-    # A float32 cache of a real base is returned as is; anything else is cast.
-    assert cache._casts(REAL) is False
-    assert cache._casts(CacheSpec(10000.0, 64, 4096, "bfloat16")) is True
-    assert cache._casts(CacheSpec(complex(-1.0, 2.0), 64, 4096)) is True
+def test_elem() -> None:
     assert cache._elem(REAL) == 4
     assert cache._elem(CacheSpec(complex(-1.0, 2.0), 64, 4096)) == 8
 

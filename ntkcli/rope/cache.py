@@ -103,25 +103,20 @@ def _elem(spec: CacheSpec) -> int:
     return COMPLEX64 if spec.is_complex else FLOAT32
 
 
-def _casts(spec: CacheSpec) -> bool:
-    """True when `.to(dtype)` allocates a new tensor (a float32 cache is returned as is)."""
-    return spec.is_complex or spec.dtype != "float32"
-
-
 def whole_cache_bytes(spec: CacheSpec) -> int:
     """Peak bytes vLLM holds to build this cache whole, counted before allocating anything.
 
     Inside `_compute_cos_sin_cache`, at the `torch.cat`: t (rows·4) + freqs, cos and sin
     (rows·d/2 elements each) + the concatenation (rows·d). Back in `__init__`, at the cast: the
     concatenation + the cast copy (rows·d in the model dtype) when the cast copies. inv_freq is
-    d/2 elements; counted too.
+    d/2 elements; counted too. A float32 cache of a real base is not copied by the cast, but
+    counting the copy anyway changes nothing: with h = d/2, at_cast = 16·rows·h bytes then stays
+    below at_cat = 4·rows + 20·rows·h.
     """
     rows, d, e = spec.rows, spec.rotary_dim, _elem(spec)
     half = (d + 1) // 2
     at_cat = rows * FLOAT32 + 3 * rows * half * e + rows * 2 * half * e
-    at_cast = rows * 2 * half * e + (
-        rows * 2 * half * DTYPE_BYTES[spec.dtype] if _casts(spec) else 0
-    )
+    at_cast = rows * 2 * half * e + rows * 2 * half * DTYPE_BYTES[spec.dtype]
     return max(at_cat, at_cast) + half * e
 
 
@@ -147,9 +142,7 @@ def chunk_rows(specs: Sequence[CacheSpec], compare: bool, max_bytes: int) -> int
     """Rows per chunk: fits CHUNK_TARGET_BYTES and the budget, on ROW_ALIGN boundaries."""
     per_row = chunk_bytes_per_row(specs, compare)
     rows = min(CHUNK_TARGET_BYTES, max_bytes) // per_row
-    if rows >= ROW_ALIGN:
-        return rows - rows % ROW_ALIGN
-    return max(rows, 1)
+    return rows - rows % ROW_ALIGN or max(rows, 1)
 
 
 def torch_dtype(name: str) -> torch.dtype:
@@ -274,11 +267,13 @@ class _DeltaAccumulator:
         a32, b32 = a.float(), b.float()
         delta = a32 - b32
         low, high = (float(v) for v in torch.aminmax(delta))
-        if not (math.isfinite(low) and math.isfinite(high)):
+        # aminmax gives NaN twice when delta has a NaN. Only NaNs need the mask: equal
+        # infinities subtract to NaN, and an infinite Δ is between different entries.
+        if math.isnan(low):
             same = (a32 == b32) | (torch.isnan(a32) & torch.isnan(b32))
             delta = torch.where(same, 0.0, delta)
             low, high = (float(v) for v in torch.aminmax(delta))
-        worst = math.nan if math.isnan(low) or math.isnan(high) else max(abs(low), abs(high))
+        worst = max(abs(low), abs(high))  # NaN if a NaN is left (both are NaN then)
         return worst, delta
 
     def add(
@@ -287,9 +282,7 @@ class _DeltaAccumulator:
         old: tuple[torch.Tensor, torch.Tensor],
         new: tuple[torch.Tensor, torch.Tensor],
     ) -> None:
-        rows = old[0].shape[0]
-        if rows == 0:
-            return
+        rows = old[0].shape[0]  # >= 1: measure only passes rows both caches have
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
             worst, delta = self._half(a, b)
             if index == 0:
@@ -298,10 +291,10 @@ class _DeltaAccumulator:
                 self.dsin = _nanmax(self.dsin, worst)
             if (self.first is None or self.first >= start) and not worst <= self.tolerance:
                 # (`not <=` so that NaN counts as a difference)
+                # worst > tolerance or NaN: some entry of `delta` is over, so `over` is not empty
                 over = (~(delta.abs() <= self.tolerance)).any(dim=1).nonzero()
-                if over.numel():
-                    position = start + int(over[0, 0])
-                    self.first = position if self.first is None else min(self.first, position)
+                position = start + int(over[0, 0])
+                self.first = position if self.first is None else min(self.first, position)
         self.rows += rows
 
     def result(self) -> CacheDelta:
@@ -332,6 +325,8 @@ def measure(
 
     if compare and len(specs) != 2:
         raise ValueError("compare needs exactly two caches")
+    if not specs:
+        return [], None
     unique: list[CacheSpec] = list(dict.fromkeys(specs))
     step = chunk_rows(unique, compare, max_bytes)
     captured: dict[CacheSpec, list[str]] = {s: [] for s in unique}
@@ -339,8 +334,8 @@ def measure(
     inverse = {s: inv_freq(s.base, s.rotary_dim) for s in unique}
     comparable = compare and specs[0] != specs[1] and specs[0].rotary_dim == specs[1].rotary_dim
     delta = _DeltaAccumulator(tolerance) if comparable else None
-    common = min(s.rows for s in specs) if specs else 0
-    total = max((s.rows for s in unique), default=0)
+    common = min(s.rows for s in specs)
+    total = max(s.rows for s in unique)
     with torch.inference_mode():
         for start, stop in _chunks(total, step):
             chunks: dict[CacheSpec, tuple[torch.Tensor, torch.Tensor]] = {}
