@@ -42,9 +42,7 @@ QWEN_YARN_D2: dict[str, Any] = {
     },
 }
 ZERO = EngineRefusal("ZeroDivisionError", "division by zero")
-NOTE = (
-    "raised when the model is built: with a rotary dim of 2 the exponent d/(d−2) divides by zero"
-)
+NOTE = "raised when the model is built: with a rotary dim of 2 the exponent d/(d−2) divides by zero"
 LENGTHS = (512, 2048, 4096, 8192)
 
 
