@@ -124,8 +124,9 @@ def _describe(value: Any) -> str:
 
 
 def _number(cfg: ConfigObject, key: str) -> float | None:
-    """A finite number or None; ConfigError naming the key otherwise."""
-    value = cfg.get(key, None)
+    """A finite number or None; ConfigError naming the key otherwise. Only Nomic's class is read
+    here, and it declares every key asked (SPEC §2.3): no default needed."""
+    value = cfg.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -136,9 +137,10 @@ def _number(cfg: ConfigObject, key: str) -> float | None:
     return float(value)
 
 
-def _int(cfg: ConfigObject, key: str, minimum: int = 1) -> int | None:
+def _int(cfg: ConfigObject, key: str) -> int | None:
+    """A length of at least 1 or None (absent or null); ConfigError naming the key otherwise."""
     value = cfg.get(key, None)
-    return None if value is None else cfg.length(key, minimum=minimum)
+    return None if value is None else cfg.length(key, minimum=1)
 
 
 # -- Nomic's code --------------------------------------------------------------------------------
@@ -169,8 +171,8 @@ def nomic_reference(values: Mapping[str, Any]) -> Reference:
             f"inputs over T; vLLM ignores it (see `ntkcli rule R04`)"
         )
 
-    def fail(reason: str, dim: int | None = None) -> Reference:
-        return Reference("nomic", reason, theta, None, None, dim, "—", reason, tuple(notes))
+    def fail(reason: str) -> Reference:
+        return Reference("nomic", reason, theta, None, None, None, "—", reason, tuple(notes))
 
     if embd is None or heads is None or theta is None or trained is None:
         return fail("n_embd, n_head, rotary_emb_base or max_trained_positions is missing")
