@@ -340,3 +340,131 @@ def test_edited_config_rope_parameters_replace_rope_scaling() -> None:
     assert edited_config(config, {"a": 2}) == {**config, "a": 2}
     # a non-dict rope_parameters is a plain key edit
     assert edited_config(config, {"rope_parameters": None}) == {**config, "rope_parameters": None}
+
+
+# -- transformers: descriptions, reasons, the dynamic function's input (SPEC §5) ------------------
+def _tf(config: dict[str, Any], major: int = 5) -> Any:
+    return transformers_reference(config, ReferenceRequest(transformers_major=major))
+
+
+def _tf_fields(ref: Any) -> tuple[Any, ...]:
+    return (
+        ref.kind, ref.description, ref.theta, ref.factor, ref.original, ref.rotary_dim,
+        ref.rope_type, ref.reason, ref.notes,
+    )  # fmt: skip
+
+
+def test_transformers_dynamic_description_and_function_input() -> None:
+    from ntkcli.references.transformers_rope import DynamicRopeConfig
+
+    ref = _tf(LLAMA_DYNAMIC)
+    description = "dynamic NTK per sequence: θ 10000, α 2, max_position_embeddings 4096"
+    assert _tf_fields(ref) == (
+        "transformers", description, 10000.0, 2.0, 4096, 128, "dynamic", None, ()
+    )  # fmt: skip
+    # what transformers' own function is given: LlamaConfig fills head_dim = 4096 // 32 (2'.3)
+    assert ref.dynamic_input == DynamicRopeConfig(
+        hidden_size=4096, num_attention_heads=32, head_dim=128, max_position_embeddings=4096,
+        rope_theta=10000.0, factor=2.0, partial_rotary_factor=None,
+    )  # fmt: skip
+    # θ 500000.5, α 2.5, mpe 8192, a JSON head_dim 96 and partial 0.5 (d = 48)
+    config = {**LLAMA_DYNAMIC, "rope_theta": 500000.5, "max_position_embeddings": 8192,
+              "head_dim": 96, "partial_rotary_factor": 0.5,
+              "rope_scaling": {"rope_type": "dynamic", "factor": 2.5}}  # fmt: skip
+    ref = _tf(config)
+    assert ref.description == (
+        "dynamic NTK per sequence: θ 500000.5, α 2.5, max_position_embeddings 8192"
+    )  # fmt: skip
+    assert ref.rotary_dim == 48
+    assert ref.dynamic_input == DynamicRopeConfig(
+        hidden_size=4096, num_attention_heads=32, head_dim=96, max_position_embeddings=8192,
+        rope_theta=500000.5, factor=2.5, partial_rotary_factor=0.5,
+    )  # fmt: skip
+    # the use_dynamic_ntk note rides along
+    assert len(_tf({**LLAMA_DYNAMIC, "use_dynamic_ntk": True}).notes) == 1
+
+
+def test_transformers_head_dim_zero_is_not_passed_on() -> None:
+    # a generic class keeps the JSON head_dim 0 as given; 0 is no head_dim: hidden // heads
+    config = {**LLAMA_DYNAMIC, "model_type": "somethingnew", "head_dim": 0}
+    ref = _tf(config)
+    assert ref.rotary_dim == 128
+    assert ref.dynamic_input is not None and ref.dynamic_input.head_dim is None
+
+
+def test_transformers_default_description() -> None:
+    ref = _tf({**LLAMA_DYNAMIC, "rope_scaling": None, "rope_theta": 500000.0})
+    description = "rope_type default: θ 500000, no dynamic scaling"
+    assert _tf_fields(ref) == (
+        "transformers", description, 500000.0, None, None, 128, "default", None, ()
+    )  # fmt: skip
+    assert ref.dynamic_input is None and not ref.dynamic
+
+
+def test_transformers_unmodelled_rope_type_keeps_theta_dim_and_notes() -> None:
+    linear = {**LLAMA_DYNAMIC, "use_dynamic_ntk": True,
+              "rope_scaling": {"rope_type": "linear", "factor": 2.0}}  # fmt: skip
+    ref = _tf(linear)
+    reason = "no reference modelled for rope_type 'linear'"
+    assert _tf_fields(ref)[:8] == (
+        "transformers", reason, 10000.0, None, None, 128, "linear", reason
+    )  # fmt: skip
+    assert len(ref.notes) == 1
+    assert ref.dynamic_input is None
+
+
+def test_transformers_missing_values() -> None:
+    # a generic class (no class data) keeps only what the JSON has
+    generic: dict[str, Any] = {
+        "model_type": "somethingnew",
+        "hidden_size": 4096,
+        "num_attention_heads": 32,
+        "max_position_embeddings": 4096,
+        "use_dynamic_ntk": True,
+        "rope_scaling": {"rope_type": "dynamic", "factor": 2.0},
+    }
+
+    def reason(**drop: Any) -> Any:
+        ref = _tf({k: v for k, v in generic.items() if k not in drop})
+        assert (ref.kind, ref.theta, ref.factor, ref.rope_type) == (
+            "transformers", 10000.0, None, "dynamic"
+        )  # fmt: skip
+        assert ref.description == ref.reason and len(ref.notes) == 1
+        assert ref.dynamic_input is None
+        return ref.reason, ref.rotary_dim
+
+    start = "cannot build a transformers config: "
+    assert reason(hidden_size=1) == (start + "hidden_size missing", None)
+    assert reason(num_attention_heads=1) == (start + "num_attention_heads missing", None)
+    assert reason(max_position_embeddings=1) == (start + "max_position_embeddings missing", 128)
+    assert reason(hidden_size=1, num_attention_heads=1, max_position_embeddings=1) == (
+        start + "hidden_size, num_attention_heads, max_position_embeddings missing", None
+    )  # fmt: skip
+    # factor null: loads (the TypeError comes later, in the rotary module), named here
+    null = {**generic, "rope_scaling": {"rope_type": "dynamic", "factor": None}}
+    assert _tf(null).reason == start + "rope_parameters.factor missing"
+    # everything there but no rotary dim (head · partial is inf): head_dim is what is missing
+    inf = _tf({**generic, "partial_rotary_factor": 1e308})
+    assert (inf.reason, inf.rotary_dim) == (start + "head_dim missing", None)
+
+
+def test_transformers_factor_not_a_number() -> None:
+    config = {**LLAMA_DYNAMIC, "rope_scaling": {"rope_type": "dynamic", "factor": "two"}}
+    ref = _tf(config)
+    reason = "rope_parameters.factor 'two' is not a number"
+    assert _tf_fields(ref) == (
+        "transformers", reason, 10000.0, None, None, 128, "dynamic", reason, ()
+    )  # fmt: skip
+    long = {**LLAMA_DYNAMIC, "rope_scaling": {"rope_type": "dynamic", "factor": "x" * 60}}
+    assert _tf(long).reason == "rope_parameters.factor '" + "x" * 36 + "... is not a number"
+
+
+def test_transformers_major_reaches_the_remote_and_generic_classes() -> None:
+    # 2'.6: dynamic without factor is a KeyError at load under 5; 4.x loads it (no factor then)
+    base = {**LLAMA_DYNAMIC, "model_type": "internlm2", "rope_scaling": {"type": "dynamic"}}
+    remote = {**base, "auto_map": {"AutoConfig": "configuration_internlm2.InternLM2Config"}}
+    for config in (base, remote):
+        five = _tf(config, 5).reason
+        assert five is not None and five.startswith("transformers does not load this config: ")
+        four = _tf(config, 4).reason
+        assert four == "cannot build a transformers config: rope_parameters.factor missing"

@@ -213,7 +213,8 @@ def _transformers_config(values: Mapping[str, Any], request: ReferenceRequest) -
     except LoadRefusal as exc:
         if exc.cause != "no_native_class":
             raise
-    return ConfigObject({**values, "model_type": ""}, transformers_major=major)
+    generic = {k: v for k, v in values.items() if k != "model_type"}  # no model type: generic
+    return ConfigObject(generic, transformers_major=major)
 
 
 def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest) -> Reference:
@@ -246,33 +247,30 @@ def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest)
         # a factor so large that head·factor is inf has no rotary dim (int() would raise)
         product = head * partial_f
         dim = int(product) if math.isfinite(product) else None
+
+    def refused(reason: str) -> Reference:
+        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
+
     if rope_type == "default":
         description = f"rope_type default: θ {compact(theta)}, no dynamic scaling"
         return Reference(
             "transformers", description, theta, None, None, dim, rope_type, notes=notes
         )
     if rope_type != "dynamic":
-        reason = f"no reference modelled for rope_type {rope_type!r}"
-        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
+        return refused(f"no reference modelled for rope_type {rope_type!r}")
     factor_value = params.get("factor")
     mpe = _int(cfg, "max_position_embeddings")
-    missing = [
-        k
-        for k, v in (
+    if hidden is None or heads is None or mpe is None or factor_value is None or dim is None:
+        named = (
             ("hidden_size", hidden),
             ("num_attention_heads", heads),
             ("max_position_embeddings", mpe),
             ("rope_parameters.factor", factor_value),
         )
-        if v is None
-    ]
-    if missing or dim is None:
-        reason = f"cannot build a transformers config: {', '.join(missing) or 'head_dim'} missing"
-        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
+        missing = ", ".join(k for k, v in named if v is None) or "head_dim"
+        return refused(f"cannot build a transformers config: {missing} missing")
     if not is_number(factor_value):
-        reason = f"rope_parameters.factor {_describe(factor_value)} is not a number"
-        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
-    assert hidden is not None and heads is not None and mpe is not None
+        return refused(f"rope_parameters.factor {_describe(factor_value)} is not a number")
     factor = float(factor_value)
     description = (
         f"dynamic NTK per sequence: θ {compact(theta)}, α {compact(factor)}, "
