@@ -164,6 +164,10 @@ def test_point_fields_per_case() -> None:
     assert ref("transformers", rotary_dim=2).point(8192) == ReferencePoint(
         8192, None, None, True, zero
     )  # fmt: skip
+    # the rotary module computes θ' at init too (X = mpe): d = 2 raises at every N
+    assert ref("transformers", rotary_dim=2).point(4096) == ReferencePoint(
+        4096, None, None, False, zero
+    )  # fmt: skip
     assert ref("transformers", rotary_dim=3).point(8192).base is not None
     # Nomic's code: N > T strictly, X = N, Y = T (T 2048, α 2: inner 2·4096/2048 − 1 = 3)
     nomic = ref("nomic", original=2048)
@@ -468,3 +472,13 @@ def test_transformers_major_reaches_the_remote_and_generic_classes() -> None:
         assert five is not None and five.startswith("transformers does not load this config: ")
         four = _tf(config, 4).reason
         assert four == "cannot build a transformers config: rope_parameters.factor missing"
+
+
+def test_use_dynamic_ntk_note_in_full() -> None:
+    # SPEC §7 rule R13: the remote code's own scaling, which vLLM does not apply
+    (note,) = _tf({**LLAMA_DYNAMIC, "use_dynamic_ntk": True}).notes
+    assert note == (
+        "use_dynamic_ntk is set: the model's own remote code scales RoPE; vLLM does not apply "
+        "it and ntkcli does not model that code (see `ntkcli rule R13`)"
+    )
+    assert _tf({**LLAMA_DYNAMIC, "use_dynamic_ntk": False}).notes == ()

@@ -33,6 +33,7 @@ LABELS: Mapping[str, str] = {"nomic": "Nomic's code", "transformers": "transform
 # holds its aliases and defaults.
 _NOMIC_CLASS = {"AutoConfig": "configuration_hf_nomic_bert.NomicBertConfig"}
 _ROPE_DICTS = ("rope_scaling", "rope_parameters")
+ZERO_DIVISION = "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
 
 
 @dataclass(frozen=True)
@@ -89,18 +90,16 @@ class Reference:
             try:
                 rope = nomic_rope(self.theta, self.rotary_dim, self.original, self.factor, n)
             except ZeroDivisionError:
-                return ReferencePoint(
-                    n, None, None, True, "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
-                )
+                return ReferencePoint(n, None, None, True, ZERO_DIVISION)
             return ReferencePoint(n, rope.scaled_base, rope.inner, rope.applied)
         # transformers' dynamic: X = max(N, mpe), Y = mpe; recomputed only past mpe (SPEC §5).
+        # The rotary module also computes it once at init (X = mpe): with d = 2 the exponent
+        # d / (d − 2) raises before any forward, whatever N (ENGINES.md §4(c)/(d)).
+        if self.rotary_dim == 2:
+            return ReferencePoint(n, None, None, n > self.original, ZERO_DIVISION)
         if n <= self.original:
             return ReferencePoint(n, self.theta, None, False)
         inner = ntk.inner_reference(self.factor, n, self.original)
-        if self.rotary_dim == 2:
-            return ReferencePoint(
-                n, None, None, True, "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
-            )
         return ReferencePoint(n, ntk.scaled_base(self.theta, inner, self.rotary_dim), inner, True)
 
     def base_at(self, n: int) -> Base | None:
