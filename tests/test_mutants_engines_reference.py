@@ -444,6 +444,13 @@ def test_transformers_missing_values() -> None:
     assert reason(hidden_size=1, num_attention_heads=1, max_position_embeddings=1) == (
         start + "hidden_size, num_attention_heads, max_position_embeddings missing", None
     )  # fmt: skip
+    # a JSON head_dim gives a rotary dim, but transformers' dynamic function still divides
+    # hidden_size by the heads (its getattr default is evaluated first)
+    with_head = {k: v for k, v in generic.items() if k != "hidden_size"}
+    ref = _tf({**with_head, "head_dim": 64})
+    assert (ref.reason, ref.rotary_dim) == (start + "hidden_size missing", 64)
+    ref = _tf({**generic, "head_dim": 64, "num_attention_heads": None})
+    assert (ref.reason, ref.rotary_dim) == (start + "num_attention_heads missing", 64)
     # factor null: loads (the TypeError comes later, in the rotary module), named here
     null = {**generic, "rope_scaling": {"rope_type": "dynamic", "factor": None}}
     assert _tf(null).reason == start + "rope_parameters.factor missing"

@@ -130,7 +130,8 @@ def _number(cfg: ConfigObject, key: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(
-            f"{cfg.where(key)}: '{key}' must be a finite number, got {_describe(value)}",
+            # the overrides are already in the values: where the value sits is config.json
+            f"config.json: '{key}' must be a finite number, got {_describe(value)}",
             hint=f"fix '{key}' in the config or override it with --hf-overrides",
         )
     return float(value)
