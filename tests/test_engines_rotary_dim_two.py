@@ -133,3 +133,16 @@ def test_cli_subprocess_no_internal_error(tmp_path: Path) -> None:
                 assert "crashes: ZeroDivisionError: division by zero" in run.stdout
             else:
                 assert "yarn: no single base" in run.stdout
+
+
+def test_yarn_without_a_usable_rotary_dim_has_no_single_base() -> None:
+    # the effective base θ·α^(d/(d−2)) needs a rotary dim other than 0 and 2 (and a known one)
+    from ntkcli.engines.transformers import ForwardRope
+
+    def yarn(dim: int | None) -> Any:
+        return ForwardRope("Qwen2RotaryEmbedding", "yarn", 1000000.0, dim, 32768, 4.0).fixed_base()
+
+    for dim in (None, 0, 2):
+        assert yarn(dim) == "yarn: no single base", dim
+    assert yarn(4) == 16000000.0  # 10^6 · 4^(4/2)
+    assert yarn(1) == 250000.0  # 10^6 · 4^(1/(1 − 2))
