@@ -146,3 +146,11 @@ def test_yarn_without_a_usable_rotary_dim_has_no_single_base() -> None:
         assert yarn(dim) == "yarn: no single base", dim
     assert yarn(4) == 16000000.0  # 10^6 · 4^(4/2)
     assert yarn(1) == 250000.0  # 10^6 · 4^(1/(1 − 2))
+
+
+def test_a_load_refusal_is_still_named_by_its_engine() -> None:
+    # the answer names the engine that refused (ENGINES.md §4(e): refused at config load)
+    for engine in (TransformersEngine(), SentenceTransformersEngine()):
+        result = _resolve(engine, {"hidden_size": 64})
+        assert result.engine.name == engine.name
+        assert result.refusal is not None and result.refusal.error == "ValueError"
