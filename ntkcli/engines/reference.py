@@ -33,6 +33,7 @@ LABELS: Mapping[str, str] = {"nomic": "Nomic's code", "transformers": "transform
 # holds its aliases and defaults.
 _NOMIC_CLASS = {"AutoConfig": "configuration_hf_nomic_bert.NomicBertConfig"}
 _ROPE_DICTS = ("rope_scaling", "rope_parameters")
+ZERO_DIVISION = "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
 
 
 @dataclass(frozen=True)
@@ -89,18 +90,16 @@ class Reference:
             try:
                 rope = nomic_rope(self.theta, self.rotary_dim, self.original, self.factor, n)
             except ZeroDivisionError:
-                return ReferencePoint(
-                    n, None, None, True, "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
-                )
+                return ReferencePoint(n, None, None, True, ZERO_DIVISION)
             return ReferencePoint(n, rope.scaled_base, rope.inner, rope.applied)
         # transformers' dynamic: X = max(N, mpe), Y = mpe; recomputed only past mpe (SPEC §5).
+        # The rotary module also computes it once at init (X = mpe): with d = 2 the exponent
+        # d / (d − 2) raises before any forward, whatever N (ENGINES.md §4(c)/(d)).
+        if self.rotary_dim == 2:
+            return ReferencePoint(n, None, None, n > self.original, ZERO_DIVISION)
         if n <= self.original:
             return ReferencePoint(n, self.theta, None, False)
         inner = ntk.inner_reference(self.factor, n, self.original)
-        if self.rotary_dim == 2:
-            return ReferencePoint(
-                n, None, None, True, "ZeroDivisionError: d − 2 = 0 in the NTK exponent"
-            )
         return ReferencePoint(n, ntk.scaled_base(self.theta, inner, self.rotary_dim), inner, True)
 
     def base_at(self, n: int) -> Base | None:
@@ -124,21 +123,24 @@ def _describe(value: Any) -> str:
 
 
 def _number(cfg: ConfigObject, key: str) -> float | None:
-    """A finite number or None; ConfigError naming the key otherwise."""
-    value = cfg.get(key, None)
+    """A finite number or None; ConfigError naming the key otherwise. Only Nomic's class is read
+    here, and it declares every key asked (SPEC §2.3): no default needed."""
+    value = cfg.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(
-            f"{cfg.where(key)}: '{key}' must be a finite number, got {_describe(value)}",
+            # the overrides are already in the values: where the value sits is config.json
+            f"config.json: '{key}' must be a finite number, got {_describe(value)}",
             hint=f"fix '{key}' in the config or override it with --hf-overrides",
         )
     return float(value)
 
 
-def _int(cfg: ConfigObject, key: str, minimum: int = 1) -> int | None:
+def _int(cfg: ConfigObject, key: str) -> int | None:
+    """A length of at least 1 or None (absent or null); ConfigError naming the key otherwise."""
     value = cfg.get(key, None)
-    return None if value is None else cfg.length(key, minimum=minimum)
+    return None if value is None else cfg.length(key, minimum=1)
 
 
 # -- Nomic's code --------------------------------------------------------------------------------
@@ -169,8 +171,8 @@ def nomic_reference(values: Mapping[str, Any]) -> Reference:
             f"inputs over T; vLLM ignores it (see `ntkcli rule R04`)"
         )
 
-    def fail(reason: str, dim: int | None = None) -> Reference:
-        return Reference("nomic", reason, theta, None, None, dim, "—", reason, tuple(notes))
+    def fail(reason: str) -> Reference:
+        return Reference("nomic", reason, theta, None, None, None, "—", reason, tuple(notes))
 
     if embd is None or heads is None or theta is None or trained is None:
         return fail("n_embd, n_head, rotary_emb_base or max_trained_positions is missing")
@@ -211,7 +213,8 @@ def _transformers_config(values: Mapping[str, Any], request: ReferenceRequest) -
     except LoadRefusal as exc:
         if exc.cause != "no_native_class":
             raise
-    return ConfigObject({**values, "model_type": ""}, transformers_major=major)
+    generic = {k: v for k, v in values.items() if k != "model_type"}  # no model type: generic
+    return ConfigObject(generic, transformers_major=major)
 
 
 def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest) -> Reference:
@@ -244,33 +247,30 @@ def transformers_reference(values: Mapping[str, Any], request: ReferenceRequest)
         # a factor so large that head·factor is inf has no rotary dim (int() would raise)
         product = head * partial_f
         dim = int(product) if math.isfinite(product) else None
+
+    def refused(reason: str) -> Reference:
+        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
+
     if rope_type == "default":
         description = f"rope_type default: θ {compact(theta)}, no dynamic scaling"
         return Reference(
             "transformers", description, theta, None, None, dim, rope_type, notes=notes
         )
     if rope_type != "dynamic":
-        reason = f"no reference modelled for rope_type {rope_type!r}"
-        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
+        return refused(f"no reference modelled for rope_type {rope_type!r}")
     factor_value = params.get("factor")
     mpe = _int(cfg, "max_position_embeddings")
-    missing = [
-        k
-        for k, v in (
+    if hidden is None or heads is None or mpe is None or factor_value is None or dim is None:
+        named = (
             ("hidden_size", hidden),
             ("num_attention_heads", heads),
             ("max_position_embeddings", mpe),
             ("rope_parameters.factor", factor_value),
         )
-        if v is None
-    ]
-    if missing or dim is None:
-        reason = f"cannot build a transformers config: {', '.join(missing) or 'head_dim'} missing"
-        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
+        missing = ", ".join(k for k, v in named if v is None) or "head_dim"
+        return refused(f"cannot build a transformers config: {missing} missing")
     if not is_number(factor_value):
-        reason = f"rope_parameters.factor {_describe(factor_value)} is not a number"
-        return Reference("transformers", reason, theta, None, None, dim, rope_type, reason, notes)
-    assert hidden is not None and heads is not None and mpe is not None
+        return refused(f"rope_parameters.factor {_describe(factor_value)} is not a number")
     factor = float(factor_value)
     description = (
         f"dynamic NTK per sequence: θ {compact(theta)}, α {compact(factor)}, "

@@ -70,10 +70,12 @@ class ForwardRope:
             return None
         if self.rope_type == "default":
             return self.theta
-        if self.rope_type == "yarn" and self.factor is not None and self.rotary_dim:
+        d = self.rotary_dim or 0
+        if self.rope_type == "yarn" and self.factor is not None and d not in (0, 2):
             # The effective base of the last frequency (interpolated by 1/α):
-            # θ_eff^(−(d−2)/d) = θ^(−(d−2)/d) / α. Not one base for all frequencies.
-            d = self.rotary_dim
+            # θ_eff^(−(d−2)/d) = θ^(−(d−2)/d) / α. Not one base for all frequencies. A rotary
+            # dim of 2 has one frequency, θ^0 = 1 whatever θ: no effective base (transformers'
+            # yarn builds it without error).
             effective: float = self.theta * self.factor ** (d / (d - 2))
             return effective
         if self.rope_type == "linear":
@@ -189,6 +191,16 @@ def forward_rope(tf: ConfigObject) -> ForwardRope:
             "TypeError", "unsupported operand type(s) for *: 'NoneType' and 'int'"
         )
         return ForwardRope(**{**rope.__dict__, "refusal": refusal, "note": "raised at forward"})
+    if rope_type == "dynamic" and factor is not None and rope.rotary_dim == 2:
+        # The rotary module's __init__ runs _compute_dynamic_ntk_parameters once (seq_len = mpe):
+        # the exponent dim / (dim - 2) of two ints is Python's ZeroDivisionError, so the model
+        # is never built and no length is served (ENGINES.md §4(c)/(d); e = d/(d−2), SPEC §1).
+        refusal = EngineRefusal("ZeroDivisionError", "division by zero")
+        note = (
+            "raised when the model is built: with a rotary dim of 2 the exponent d/(d−2) "
+            "divides by zero"
+        )
+        return ForwardRope(**{**rope.__dict__, "refusal": refusal, "note": note})
     return ForwardRope(**{**rope.__dict__, "note": note})
 
 
