@@ -198,8 +198,9 @@ def test_transformers_ntk_type_is_a_keyerror(tmp_path: Path) -> None:
     assert data["scaled_base"] is None
 
 
-def test_transformers_dynamic_factor_null_raises_at_forward(tmp_path: Path) -> None:
-    """§4(e): a `factor: null` rope dict → TypeError at forward."""
+def test_transformers_dynamic_factor_null_raises_when_built(tmp_path: Path) -> None:
+    """§4(e): a `factor: null` rope dict → TypeError (transformers 5.24 raises it in the rotary
+    module's __init__, which computes θ' once: no length is served either way)."""
     config = {**LLAMA2, "rope_scaling": {"rope_type": "dynamic", "factor": None}}
     data = _inspect(_dir(tmp_path, "null", config), "transformers")
     assert data["refusal"] == {
@@ -207,7 +208,9 @@ def test_transformers_dynamic_factor_null_raises_at_forward(tmp_path: Path) -> N
         "message": "unsupported operand type(s) for *: 'NoneType' and 'int'",
     }
     assert data["lengths"] == _refused()
-    assert "raised at forward" in data["notes"]
+    assert data["notes"] == [
+        "raised when the model is built: the rotary module multiplies a null factor"
+    ]
 
 
 def test_transformers_load_refusal(tmp_path: Path) -> None:

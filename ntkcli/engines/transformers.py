@@ -190,7 +190,11 @@ def forward_rope(tf: ConfigObject) -> ForwardRope:
         refusal = EngineRefusal(
             "TypeError", "unsupported operand type(s) for *: 'NoneType' and 'int'"
         )
-        return ForwardRope(**{**rope.__dict__, "refusal": refusal, "note": "raised at forward"})
+        # The rotary module's __init__ already computes the dynamic θ' once (seq_len = mpe), so
+        # the model is never built: measured on transformers 5.24 (ENGINES.md §4(e) says "at
+        # forward"; either way no length is served).
+        note = "raised when the model is built: the rotary module multiplies a null factor"
+        return ForwardRope(**{**rope.__dict__, "refusal": refusal, "note": note})
     if rope_type == "dynamic" and factor is not None and rope.rotary_dim == 2:
         # The rotary module's __init__ runs _compute_dynamic_ntk_parameters once (seq_len = mpe):
         # the exponent dim / (dim - 2) of two ints is Python's ZeroDivisionError, so the model
