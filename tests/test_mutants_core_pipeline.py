@@ -12,6 +12,7 @@ import pytest
 from ntkcli.model import Note, RawConfig, Refusal, Request, Resolution, Source
 from ntkcli.vllm.pipeline import resolve
 from ntkcli.vllm.versions import parse_vllm_version
+from tests.conftest import NOMIC_NATIVE
 
 LLAMA2: dict[str, Any] = {
     "model_type": "llama",
@@ -21,18 +22,7 @@ LLAMA2: dict[str, Any] = {
     "num_attention_heads": 32,
 }
 # SPEC §2.3 / §2.4: the keys every published Nomic text config carries.
-NOMIC: dict[str, Any] = {
-    "model_type": "nomic_bert",
-    "architectures": ["NomicBertModel"],
-    "n_embd": 768,
-    "activation_function": "swiglu",
-    "mlp_fc1_bias": False,
-    "mlp_fc2_bias": False,
-    "qkv_proj_bias": False,
-    "rotary_emb_scale_base": None,
-    "rotary_emb_interleaved": False,
-    "rotary_emb_fraction": 1.0,
-}
+NOMIC: dict[str, Any] = NOMIC_NATIVE
 
 
 def run(config: dict[str, Any], vllm: str = "0.33.0", **kw: Any) -> Resolution:

@@ -18,16 +18,9 @@ from ntkcli.engines import sglang
 from ntkcli.engines import transformers as tf_engine
 from ntkcli.engines.base import EngineRefusal, EngineRequest, EngineResult, LengthResult
 from ntkcli.model import RawConfig, Source
+from tests.conftest import LLAMA2 as CONFTEST_LLAMA2
 
-LLAMA2: dict[str, Any] = {
-    "architectures": ["LlamaForCausalLM"],
-    "model_type": "llama",
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "num_key_value_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
-}
+LLAMA2: dict[str, Any] = {**CONFTEST_LLAMA2, "num_key_value_heads": 32}
 # An unknown model_type is a plain PretrainedConfig: no class default for any key.
 PLAIN: dict[str, Any] = {
     "model_type": "not_a_transformers_type",

@@ -10,15 +10,11 @@ from ntkcli.configs.config_object import ConfigObject
 from ntkcli.engines import transformers as tf
 from ntkcli.engines.base import EngineRefusal, EngineRequest
 from ntkcli.model import RawConfig, Source
+from tests.conftest import LLAMA2 as CONFTEST_LLAMA2
 
 NOMIC_REMOTE = {"AutoConfig": "configuration_hf_nomic_bert.NomicBertConfig"}
 LLAMA2: dict[str, Any] = {  # ENGINES.md §6 llama2_dynamic2
-    "architectures": ["LlamaForCausalLM"],
-    "model_type": "llama",
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "max_position_embeddings": 4096,
-    "rope_theta": 10000.0,
+    **CONFTEST_LLAMA2,
     "rope_scaling": {"type": "dynamic", "factor": 2.0},
 }
 
