@@ -145,16 +145,11 @@ def _rope(tf: ConfigObject) -> tuple[str, float, int, Base | str, int]:
                 f"unsupported operand type(s) for *: 'int' and '{type(factor).__name__}'",
             )
         alpha = float(factor)
-        inner = ntk.inner_old(alpha, mpe)
-        if dim == 2:  # the exponent rotary_dim / (rotary_dim - 2) of two ints
-            raise SglangRaises("ZeroDivisionError", "division by zero")
-        return (
-            "DynamicNTKScalingRotaryEmbedding",
-            theta,
-            dim,
-            ntk.scaled_base(theta, inner, dim),
-            math.ceil(mpe * alpha),
-        )
+        try:  # the exponent rotary_dim / (rotary_dim - 2) of two ints, as SGLang computes it
+            scaled = ntk.scaled_base(theta, ntk.inner_old(alpha, mpe), dim)
+        except ZeroDivisionError as exc:
+            raise SglangRaises("ZeroDivisionError", str(exc)) from None
+        return "DynamicNTKScalingRotaryEmbedding", theta, dim, scaled, math.ceil(mpe * alpha)
     if rope_type == "yarn":
         # transformers 5 writes the key into every yarn dict at load (None when the class has
         # no max_position_embeddings); the YaRN cache size is original_max_position · factor
