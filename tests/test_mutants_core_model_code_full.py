@@ -45,7 +45,7 @@ def plain(**values: Any) -> dict[str, Any]:
     return {"model_type": PLAIN, "hidden_size": 4096, "num_attention_heads": 32, **values}
 
 
-def length_error(values: dict[str, Any], architecture: str, key: str, version: Any = V33) -> str:
+def length_error(values: dict[str, Any], architecture: str, version: Any = V33) -> str:
     with pytest.raises(ConfigError) as caught:
         run(values, architecture, version)
     return caught.value.message
@@ -78,10 +78,10 @@ def test_llama_head_dim_zero_is_hidden_over_heads() -> None:
 
 
 def test_llama_lengths_are_named_when_out_of_range() -> None:
-    assert length_error(plain(head_dim=-1), "LlamaForCausalLM", "head_dim") == (
+    assert length_error(plain(head_dim=-1), "LlamaForCausalLM") == (
         "config.json: 'head_dim' must be an integer from 1 to 2147483647, got -1"
     )
-    assert length_error(plain(max_position_embeddings=-1), "Phi3ForCausalLM", "mpe") == (
+    assert length_error(plain(max_position_embeddings=-1), "Phi3ForCausalLM") == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -130,7 +130,7 @@ def test_qwen2_nested_dict_gets_no_theta() -> None:
 
 
 def test_qwen2_needs_max_position_embeddings() -> None:
-    assert length_error(plain(max_position_embeddings=-1), "Qwen2ForCausalLM", "mpe") == (
+    assert length_error(plain(max_position_embeddings=-1), "Qwen2ForCausalLM") == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -141,9 +141,9 @@ def test_qwen3_reads_head_dim_and_is_unchecked() -> None:
         "Qwen3Model", "qwen3.py", 96, 40960, True, theta_filled=1000000.0, checked=False
     )
     assert run(plain(max_position_embeddings=8), "Qwen3ForCausalLM").code.head_size == 128
-    assert length_error(
-        plain(head_dim=-2, max_position_embeddings=8), "Qwen3ForCausalLM", "head_dim"
-    ) == ("config.json: 'head_dim' must be an integer from 1 to 2147483647, got -2")
+    assert length_error(plain(head_dim=-2, max_position_embeddings=8), "Qwen3ForCausalLM") == (
+        "config.json: 'head_dim' must be an integer from 1 to 2147483647, got -2"
+    )
 
 
 # -- Gemma3: one get_rope per layer type -------------------------------------------------------
@@ -219,9 +219,9 @@ def test_gemma3_head_size_and_length() -> None:
     flat = {"rope_type": "default", "rope_theta": 1.0}
     no_head = plain(max_position_embeddings=8, rope_parameters=flat)
     assert run(no_head, "Gemma3ForCausalLM", V21).code.head_size == 128
-    assert length_error(
-        plain(head_dim=256, max_position_embeddings=-1), "Gemma3ForCausalLM", ""
-    ) == (f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}")
+    assert length_error(plain(head_dim=256, max_position_embeddings=-1), "Gemma3ForCausalLM") == (
+        f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
+    )
 
 
 def test_gemma3_nested_value_that_is_not_a_dict_passes_as_is() -> None:
@@ -265,7 +265,7 @@ def test_gpt_neox_and_phi_own_code(
 
 
 def test_gpt_neox_length_is_named() -> None:
-    assert length_error(plain(max_position_embeddings=-1), "PhiForCausalLM", "", V21) == (
+    assert length_error(plain(max_position_embeddings=-1), "PhiForCausalLM", V21) == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -277,7 +277,7 @@ def test_internlm2() -> None:
     assert run(plain(), "InternLM2ForCausalLM").code == ModelCode(
         "InternLM2ForCausalLM", "internlm2.py", 128, 8192, True, checked=False
     )
-    assert length_error(plain(max_position_embeddings=-1), "InternLM2ForCausalLM", "") == (
+    assert length_error(plain(max_position_embeddings=-1), "InternLM2ForCausalLM") == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -286,7 +286,7 @@ def test_qwen1_served_through_023() -> None:
     got = run(plain(max_position_embeddings=8192), "QWenLMHeadModel", V23)
     assert got.code == ModelCode("QWenLMHeadModel", "qwen.py", 128, 8192, True, checked=False)
     assert got.refusal is None
-    assert length_error(plain(max_position_embeddings=-1), "QWenLMHeadModel", "", V23) == (
+    assert length_error(plain(max_position_embeddings=-1), "QWenLMHeadModel", V23) == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -326,10 +326,10 @@ def test_deepseek_without_rope_dict_or_head_dims() -> None:
     got = run(plain(), "DeepseekV3ForCausalLM", rope=None)
     assert (got.code.head_size, got.code.max_position) == (64, 8192)
     assert got.layers == (Layer(None, {}),) and got.notes == ()
-    assert length_error(plain(qk_rope_head_dim=0), "DeepseekV3ForCausalLM", "") == (
+    assert length_error(plain(qk_rope_head_dim=0), "DeepseekV3ForCausalLM") == (
         "config.json: 'qk_rope_head_dim' must be an integer from 1 to 2147483647, got 0"
     )
-    assert length_error(plain(max_position_embeddings=-1), "DeepseekV3ForCausalLM", "") == (
+    assert length_error(plain(max_position_embeddings=-1), "DeepseekV3ForCausalLM") == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -397,10 +397,10 @@ def test_gte_rotary_emb_dim_sets_the_partial_factor() -> None:
     got = run(gte(rotary_emb_dim=32), "GteModel")
     assert got.layers == (Layer(None, {"partial_rotary_factor": 0.5}),)
     assert got.refusal is not None and "'GteConfig'" in got.refusal.message
-    assert length_error(gte(rotary_emb_dim=-1), "GteModel", "") == (
+    assert length_error(gte(rotary_emb_dim=-1), "GteModel") == (
         "config.json: 'rotary_emb_dim' must be an integer from 1 to 2147483647, got -1"
     )
-    assert length_error(gte(max_position_embeddings=-1), "GteModel", "") == (
+    assert length_error(gte(max_position_embeddings=-1), "GteModel") == (
         f"config.json: 'max_position_embeddings' {OUT_OF_RANGE}"
     )
 
@@ -457,7 +457,7 @@ def test_xlm_roberta_without_rotary_positions_has_no_rope() -> None:
 
 def test_gemma3_negative_head_dim_is_named() -> None:
     values = plain(head_dim=-4, max_position_embeddings=8)
-    assert length_error(values, "Gemma3ForCausalLM", "") == (
+    assert length_error(values, "Gemma3ForCausalLM") == (
         "config.json: 'head_dim' must be an integer from 0 to 2147483647, got -4"
     )
 
