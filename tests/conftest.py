@@ -36,6 +36,16 @@ LLAMA2: dict[str, Any] = {
     "rope_theta": 10000.0,
 }
 LLAMA2_DYNAMIC: dict[str, Any] = {**LLAMA2, "rope_scaling": {"rope_type": "dynamic", "factor": 2.0}}
+# GPT-NeoX with a quarter of each head rotated (rotary_pct 0.25), as the engine tests use it.
+NEOX: dict[str, Any] = {
+    "architectures": ["GPTNeoXForCausalLM"],
+    "model_type": "gpt_neox",
+    "hidden_size": 2048,
+    "num_attention_heads": 16,
+    "rotary_pct": 0.25,
+    "max_position_embeddings": 2048,
+}
+NEOX_DYNAMIC: dict[str, Any] = {**NEOX, "rope_scaling": {"type": "dynamic", "factor": 2.0}}
 # The NomicBert keys every published Nomic text config carries (SPEC §2.3), without lengths.
 NOMIC_NATIVE: dict[str, Any] = {
     "model_type": "nomic_bert",

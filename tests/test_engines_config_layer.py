@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import NEOX as CONFTEST_NEOX
 from tests.conftest import cli_json
 from tests.test_engines_worked import write
 
@@ -21,15 +22,7 @@ LLAMA_NO_THETA: dict[str, Any] = {
     "max_position_embeddings": 4096,
     "rope_scaling": {"type": "dynamic", "factor": 2.0},
 }
-NEOX: dict[str, Any] = {
-    "architectures": ["GPTNeoXForCausalLM"],
-    "model_type": "gpt_neox",
-    "hidden_size": 2048,
-    "num_attention_heads": 16,
-    "max_position_embeddings": 2048,
-    "rotary_pct": 0.25,
-    "rotary_emb_base": 10000,
-}
+NEOX: dict[str, Any] = {**CONFTEST_NEOX, "rotary_emb_base": 10000}
 
 
 def _dir(tmp: Path, config: dict[str, Any]) -> str:

@@ -39,6 +39,7 @@ from ntkcli.engines.base import EngineRequest, EngineResult
 from ntkcli.engines.registry import ENGINES
 from ntkcli.sources import load_local
 from tests import difftest_support as support
+from tests.conftest import NEOX_DYNAMIC
 from tests.test_engines_worked import CONFIGS as WORKED
 
 pytestmark = support.OPT_IN
@@ -138,15 +139,7 @@ SYNTHETIC: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
         None,
     ),
     "gpt_neox dynamic 2": (
-        {
-            "architectures": ["GPTNeoXForCausalLM"],
-            "model_type": "gpt_neox",
-            "hidden_size": 2048,
-            "num_attention_heads": 16,
-            "rotary_pct": 0.25,
-            "max_position_embeddings": 2048,
-            "rope_scaling": {"type": "dynamic", "factor": 2.0},
-        },
+        NEOX_DYNAMIC,
         None,
     ),
     "nomic v1.5 legacy": (V15_LEGACY, V15_ST),

@@ -13,7 +13,7 @@ import pytest
 from ntkcli.engines.base import EngineRequest, EngineResult
 from ntkcli.engines.registry import ENGINES
 from ntkcli.sources import load_local
-from tests.conftest import cli_json
+from tests.conftest import NEOX_DYNAMIC, cli_json
 
 LLAMA2: dict[str, Any] = {
     "architectures": ["LlamaForCausalLM"],
@@ -24,15 +24,6 @@ LLAMA2: dict[str, Any] = {
     "num_hidden_layers": 32,
     "max_position_embeddings": 4096,
     "rope_theta": 10000.0,
-}
-NEOX_DYNAMIC: dict[str, Any] = {
-    "architectures": ["GPTNeoXForCausalLM"],
-    "model_type": "gpt_neox",
-    "hidden_size": 2048,
-    "num_attention_heads": 16,
-    "rotary_pct": 0.25,
-    "max_position_embeddings": 2048,
-    "rope_scaling": {"type": "dynamic", "factor": 2.0},
 }
 NOMIC_V1: dict[str, Any] = {
     "architectures": ["NomicBertModel"],
